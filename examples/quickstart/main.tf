@@ -1,0 +1,41 @@
+# Quickstart: connect a migration tool to its target Microsoft 365 tenant.
+#
+# The provider signs in from the environment (ARM_TENANT_ID, ARM_CLIENT_ID,
+# ARM_CLIENT_SECRET); `make demo` points it at the tenant emulator.
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    stellar = {
+      source = "stellar-migrator/stellar"
+    }
+  }
+}
+
+provider "stellar" {}
+
+# Auto Registration: the app, the mailbox migration permissions, admin
+# consent and a client secret, in one resource.
+resource "stellar_target_registration" "migrator" {
+  display_name = "Stellar Migrator - target"
+}
+
+output "client_id" {
+  description = "Application (client) ID for the migration tool."
+  value       = stellar_target_registration.migrator.client_id
+}
+
+output "tenant_id" {
+  description = "Directory (tenant) ID for the migration tool."
+  value       = stellar_target_registration.migrator.tenant_id
+}
+
+output "steps" {
+  description = "Each step of the registration and its result."
+  value       = { for s in stellar_target_registration.migrator.steps : s.name => "${s.status}: ${s.detail}" }
+}
+
+output "client_secret" {
+  description = "The secret value, for `terraform output -raw client_secret`."
+  value       = stellar_target_registration.migrator.client_secret
+  sensitive   = true
+}

@@ -1,0 +1,110 @@
+// Package acctest is the acceptance-test harness: it starts the tenant
+// emulator in process, writes the provider block that points at it, serves
+// the provider in process to Terraform, and finds a Terraform (or OpenTofu)
+// CLI that works without a network.
+package acctest
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/provider"
+)
+
+// ProtoV6ProviderFactories serves the provider in process under the name
+// "stellar", for resource.TestCase.ProtoV6ProviderFactories.
+var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"stellar": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+// StartEmulator starts a seeded tenant emulator for one test and closes it
+// when the test ends.
+func StartEmulator(t *testing.T, opts emulator.Options) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.Start(opts)
+	if err != nil {
+		t.Fatalf("starting the tenant emulator: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Errorf("closing the tenant emulator: %v", err)
+		}
+	})
+	return e
+}
+
+// ProviderBlock returns a provider "stellar" block that signs in to e as its
+// bootstrap application and trusts e's CA.
+func ProviderBlock(e *emulator.Emulator) string {
+	seed := e.Seed()
+	return fmt.Sprintf(`
+provider "stellar" {
+  tenant_id           = %s
+  client_id           = %s
+  client_secret       = %s
+  authority_host      = %s
+  graph_endpoint      = %s
+  ca_certificate_file = %s
+}
+`,
+		hclString(seed.TenantID),
+		hclString(seed.BootstrapClientID),
+		hclString(seed.BootstrapSecret),
+		hclString(e.URL()),
+		hclString(e.URL()),
+		hclString(e.CAFile()),
+	)
+}
+
+// hclString quotes s as an HCL string literal. Go's %q is close but not the
+// same: HCL would read "${" and "%{" as template sequences.
+func hclString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case (r == '$' || r == '%') && strings.HasPrefix(s[i+1:], "{"):
+			b.WriteRune(r)
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// PreCheck prepares the environment terraform-plugin-testing reads, once per
+// test binary, and fails the test when TF_ACC is set but no Terraform CLI is
+// usable: an acceptance run that silently tested nothing would look green.
+// Call it from resource.TestCase.PreCheck, which runs before the harness
+// looks for the CLI.
+func PreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		return // resource.Test skips the test itself
+	}
+	if err := setupOnce(); err != nil {
+		t.Fatalf("acceptance tests need a Terraform CLI: %v", err)
+	}
+}
+
+var setupOnce = sync.OnceValue(setupTerraformEnv)

@@ -1,0 +1,166 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+)
+
+// These tests sign in through MSAL against the tenant emulator, the same
+// path the provider takes against Entra.
+
+const graph = "https://graph.microsoft.com"
+
+func startEmulator(t *testing.T) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.Start(emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
+func credential(t *testing.T, e *emulator.Emulator, tenantID, clientID, secret string) auth.Credential {
+	t.Helper()
+	hc, err := auth.NewHTTPClient(e.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := auth.NewClientSecretCredential(auth.ClientSecretOptions{
+		AuthorityHost: e.URL(), TenantID: tenantID, ClientID: clientID, ClientSecret: secret, HTTPClient: hc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestEmulatorSignIn(t *testing.T) {
+	e := startEmulator(t)
+	s := e.Seed()
+	ctx := context.Background()
+
+	for _, tenant := range []string{s.TenantID, s.InitialDomain} {
+		tok, err := credential(t, e, tenant, s.BootstrapClientID, s.BootstrapSecret).Token(ctx, graph)
+		if err != nil {
+			t.Fatalf("tenant %s: %v", tenant, err)
+		}
+		c, err := auth.ParseClaims(tok.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.TenantID != s.TenantID || c.AppID != s.BootstrapClientID || !strings.EqualFold(strings.TrimSuffix(c.Audience, "/"), graph) ||
+			!slices.Contains(c.Roles, "Application.ReadWrite.All") || c.ExpiresAt.Before(tok.ExpiresOn.Add(-5*60e9)) {
+			t.Errorf("tenant %s: claims %+v, expires %v", tenant, c, tok.ExpiresOn)
+		}
+	}
+
+	// MSAL serves a repeated request from its cache.
+	cred := credential(t, e, s.TenantID, s.BootstrapClientID, s.BootstrapSecret)
+	for i := 0; i < 3; i++ {
+		if _, err := cred.Token(ctx, graph); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countTokenCalls(e); n != 3 { // 2 above + 1 here
+		t.Errorf("token endpoint called %d times, want 3", n)
+	}
+}
+
+func countTokenCalls(e *emulator.Emulator) int {
+	n := 0
+	for _, r := range e.Requests() {
+		if strings.HasSuffix(r.Path, "/oauth2/v2.0/token") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEmulatorSignInErrors(t *testing.T) {
+	e := startEmulator(t)
+	s := e.Seed()
+	ctx := context.Background()
+
+	expired, expiredSecret := e.Portal().CreateApplication("expired secret")
+	if err := e.Portal().ExpirePassword(expired.ObjectID, expired.Passwords[0].KeyID); err != nil {
+		t.Fatal(err)
+	}
+	noSP, noSPSecret := e.Portal().CreateApplication("no service principal")
+	sp, _ := e.Portal().ServicePrincipalByAppID(noSP.AppID)
+	if err := e.Portal().DeleteServicePrincipal(sp.ObjectID); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name                   string
+		tenant, client, secret string
+		code, status           int
+		setting                string
+	}{
+		{"unknown tenant", "00000000-0000-0000-0000-00000000dead", s.BootstrapClientID, s.BootstrapSecret, 90002, 400, auth.SettingTenantID},
+		{"unknown domain", "fabrikam.onmicrosoft.com", s.BootstrapClientID, s.BootstrapSecret, 90002, 400, auth.SettingTenantID},
+		{"wrong secret", s.TenantID, s.BootstrapClientID, s.BootstrapSecret + "x", 7000215, 401, auth.SettingClientSecret},
+		{"unknown app", s.TenantID, "11111111-2222-3333-4444-555555555555", s.BootstrapSecret, 700016, 400, auth.SettingClientID},
+		{"expired secret", s.TenantID, expired.AppID, expiredSecret, 7000222, 401, auth.SettingClientSecret},
+		{"no service principal", s.TenantID, noSP.AppID, noSPSecret, 7000229, 0, auth.SettingClientID}, // status not documented
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := credential(t, e, tt.tenant, tt.client, tt.secret).Token(ctx, graph)
+			var ae *auth.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("got %v (%T), want *auth.Error", err, err)
+			}
+			if ae.Code != tt.code || ae.Setting != tt.setting {
+				t.Errorf("code=%d setting=%q, want %d %q: %v", ae.Code, ae.Setting, tt.code, tt.setting, err)
+			}
+			if tt.status != 0 && ae.Status != tt.status {
+				t.Errorf("status=%d, want %d", ae.Status, tt.status)
+			}
+			if want := fmt.Sprintf("AADSTS%d: ", tt.code); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("Error() = %q, want prefix %q", err.Error(), want)
+			}
+			if strings.Contains(err.Error(), "Trace ID") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Error() carries more than the first line: %q", err.Error())
+			}
+			for _, secret := range []string{tt.secret, s.BootstrapSecret} {
+				if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%#v", err), secret) {
+					t.Fatal("error contains a secret")
+				}
+			}
+		})
+	}
+}
+
+// Without the emulator's CA the handshake fails, and the error says which
+// setting fixes it.
+func TestEmulatorUntrustedCA(t *testing.T) {
+	e := startEmulator(t)
+	s := e.Seed()
+	hc, err := auth.NewHTTPClient("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := auth.NewClientSecretCredential(auth.ClientSecretOptions{
+		AuthorityHost: e.URL(), TenantID: s.TenantID, ClientID: s.BootstrapClientID, ClientSecret: s.BootstrapSecret, HTTPClient: hc,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.Token(context.Background(), graph)
+	var ae *auth.Error
+	if !errors.As(err, &ae) || ae.Setting != auth.SettingCACertificateFile || !strings.Contains(ae.Fix(), "ca_certificate_file") {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), s.BootstrapSecret) {
+		t.Fatal("error contains the secret")
+	}
+}

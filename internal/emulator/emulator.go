@@ -1,0 +1,373 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure an emulator. The zero value is a usable emulator on a random local port.
+type Options struct {
+	Addr            string        // default "127.0.0.1:0"
+	CADir           string        // if set: load ca.pem/ca-key.pem there, or create them, so the CA survives restarts
+	BootstrapSecret string        // default: random
+	Latency         time.Duration // added to every request
+	ReplicationLag  time.Duration // a new object is invisible to reads/assignments/tokens for this long
+	FaultsFile      string        // optional JSON list of Fault
+}
+
+// Emulator is a running tenant emulator. Its methods are safe for concurrent use.
+type Emulator struct {
+	url      string
+	ca       *authority
+	caFile   string
+	tempDir  string // removed on Close; holds the CA file when Options.CADir is empty
+	client   *http.Client
+	srv      *http.Server
+	listener net.Listener
+	serveErr chan error
+
+	signer *signer
+	store  *store
+	seed   Seed
+	faults *faultSet
+	log    *requestLog
+	portal *Portal
+
+	latency atomic.Int64 // time.Duration
+	lag     atomic.Int64 // time.Duration
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start serves a fresh seeded tenant over HTTPS with its own CA and returns once it accepts
+// connections.
+func Start(opts Options) (*Emulator, error) {
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator address %q: %w", addr, err)
+	}
+	var faults []Fault
+	if opts.FaultsFile != "" {
+		if faults, err = LoadFaults(opts.FaultsFile); err != nil {
+			return nil, err
+		}
+	}
+	ca, err := loadOrCreateCA(opts.CADir)
+	if err != nil {
+		return nil, fmt.Errorf("emulator CA: %w", err)
+	}
+	leaf, err := ca.leaf(host)
+	if err != nil {
+		return nil, fmt.Errorf("emulator certificate: %w", err)
+	}
+	sg, err := newSigner()
+	if err != nil {
+		return nil, err
+	}
+
+	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, serveErr: make(chan error, 1)}
+	e.latency.Store(int64(opts.Latency))
+	e.lag.Store(int64(opts.ReplicationLag))
+	for _, f := range faults {
+		e.faults.add(f)
+	}
+	if opts.CADir != "" {
+		e.caFile, err = filepath.Abs(filepath.Join(opts.CADir, caCertFile))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if e.tempDir, err = os.MkdirTemp("", "stellar-emulator-"); err != nil {
+			return nil, err
+		}
+		e.caFile = filepath.Join(e.tempDir, caCertFile)
+		if err := writeFileAtomic(e.caFile, ca.certPEM, 0o644); err != nil {
+			os.RemoveAll(e.tempDir)
+			return nil, err
+		}
+	}
+
+	e.store, e.seed = newSeededStore(opts.BootstrapSecret)
+	e.portal = &Portal{e: e}
+
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil // the emulator is local; a corporate proxy must not see its traffic
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	e.client = &http.Client{Transport: tr}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		e.cleanup()
+		return nil, fmt.Errorf("emulator listen on %s: %w", addr, err)
+	}
+	e.listener = ln
+	e.url = "https://" + urlHost(ln.Addr().(*net.TCPAddr))
+	e.srv = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 30 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12},
+		// Clients that do not trust the CA fail their handshakes; that is their error to
+		// report, not noise for the emulator's stderr.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	go func() { e.serveErr <- e.srv.ServeTLS(ln, "", "") }()
+	return e, nil
+}
+
+// urlHost renders the listening address as the URL host: an unspecified address becomes the
+// loopback one the certificate covers.
+func urlHost(a *net.TCPAddr) string {
+	ip := a.IP
+	switch {
+	case ip == nil || ip.IsUnspecified() && ip.To4() != nil:
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(a.Port))
+}
+
+// URL is the base URL of both the token service (the authority host) and Graph
+// (URL()+"/v1.0"), e.g. "https://127.0.0.1:40123".
+func (e *Emulator) URL() string { return e.url }
+
+// CACertPEM returns the PEM encoding of the emulator's CA certificate.
+func (e *Emulator) CACertPEM() []byte { return append([]byte(nil), e.ca.certPEM...) }
+
+// CAFile is the absolute path of a PEM file holding the CA certificate.
+func (e *Emulator) CAFile() string { return e.caFile }
+
+// HTTPClient returns a client that trusts the emulator's CA and nothing else.
+func (e *Emulator) HTTPClient() *http.Client { return e.client }
+
+// Seed describes the seeded tenant, including the bootstrap app's secret.
+func (e *Emulator) Seed() Seed {
+	s := e.seed
+	s.Users = append([]SeedUser(nil), e.seed.Users...)
+	return s
+}
+
+// Portal gives tests the administrator's view: out-of-band changes and inspection.
+func (e *Emulator) Portal() *Portal { return e.portal }
+
+// SetLatency sets the delay added to every request.
+func (e *Emulator) SetLatency(d time.Duration) { e.latency.Store(int64(d)) }
+
+// SetReplicationLag sets how long objects created from now on stay invisible to other reads.
+func (e *Emulator) SetReplicationLag(d time.Duration) { e.lag.Store(int64(d)) }
+
+// Close stops the server and removes temporary files. It is safe to call more than once.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		// Our own client's idle HTTP/2 connections first: otherwise Shutdown waits out
+		// HTTP/2's one-second GOAWAY grace period for each of them.
+		e.client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := e.srv.Shutdown(ctx)
+		if err != nil {
+			err = errors.Join(err, e.srv.Close())
+		}
+		if serr := <-e.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		e.client.CloseIdleConnections()
+		e.cleanup()
+		e.closeErr = err
+	})
+	return e.closeErr
+}
+
+func (e *Emulator) cleanup() {
+	if e.tempDir != "" {
+		os.RemoveAll(e.tempDir)
+	}
+}
+
+func (e *Emulator) now() time.Time { return time.Now().UTC() }
+
+// visibleAt is when an object created now becomes visible to other reads.
+func (e *Emulator) visibleAt(now time.Time) time.Time {
+	return now.Add(time.Duration(e.lag.Load()))
+}
+
+// ServeHTTP dispatches a request: latency, injected faults, then the token service or Graph.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.serve(w, r, false)
+}
+
+// serve runs one request (or one batch item) through latency, faults, routing and the log.
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, inBatch bool) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	info := &requestInfo{requestID: newGUID(), clientRequestID: r.Header.Get("client-request-id"), inBatch: inBatch}
+	if info.clientRequestID == "" {
+		info.clientRequestID = info.requestID
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+
+	if d := time.Duration(e.latency.Load()); d > 0 && !inBatch {
+		sleep(r.Context(), d)
+	}
+	if f, ok := e.faults.match(r.Method, r.URL.Path); ok {
+		if f.Latency > 0 {
+			sleep(r.Context(), f.Latency)
+		}
+		if f.Status != 0 {
+			rec.fault = true
+			e.writeFault(rec, r, f)
+			e.logRequest(r, rec, start, inBatch)
+			return
+		}
+	}
+	e.route(rec, r)
+	e.logRequest(r, rec, start, inBatch)
+}
+
+func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.Time, inBatch bool) {
+	q := r.URL.RawQuery
+	if dq, err := urlQueryUnescape(q); err == nil {
+		q = dq
+	}
+	e.log.add(Request{
+		Method:          r.Method,
+		Path:            r.URL.Path,
+		Query:           q,
+		Status:          rec.statusCode(),
+		Duration:        time.Since(start),
+		InBatch:         inBatch,
+		Time:            start.UTC(),
+		Code:            rec.code,
+		ClientRequestID: r.Header.Get("client-request-id"),
+		Fault:           rec.fault,
+	})
+}
+
+// route sends a request to the token service or Graph by its path.
+func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+		e.serveGraph(w, r)
+		return
+	}
+	e.serveIdentity(w, r)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// requestInfo carries the ids of one request to the handlers that echo them.
+type requestInfo struct {
+	requestID       string
+	clientRequestID string
+	inBatch         bool
+}
+
+type requestInfoKey struct{}
+
+func infoOf(r *http.Request) *requestInfo {
+	if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{requestID: newGUID(), clientRequestID: newGUID()}
+}
+
+// statusRecorder remembers what a handler answered, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	code   string
+	fault  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) statusCode() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// setErrorCode records the error code of the response for the request log.
+func setErrorCode(w http.ResponseWriter, code string) {
+	if s, ok := w.(*statusRecorder); ok {
+		s.code = code
+	}
+}
+
+// signer holds the key that signs access tokens, and the self-signed certificate that carries
+// it in the JWKS (Entra publishes x5c for its signing keys).
+type signer struct {
+	key  *rsa.PrivateKey
+	kid  string
+	cert *x509.Certificate
+}
+
+func newSigner() (*signer, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: "accounts.accesscontrol.windows.net"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(2, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	// Entra's kid is the base64url SHA-1 thumbprint of the key's certificate (it equals x5t).
+	sum := sha1.Sum(der)
+	return &signer{key: key, kid: b64.EncodeToString(sum[:]), cert: cert}, nil
+}

@@ -1,0 +1,170 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// The token service's discovery side: the OpenID configuration MSAL reads first, the signing
+// keys, and the instance-discovery document for clients that do not turn discovery off.
+
+func timestampNow() string { return time.Now().UTC().Format("2006-01-02 15:04:05Z") }
+
+// serveIdentity routes /{tenant}/... requests of the token service.
+func (e *Emulator) serveIdentity(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(segs) == 3 && strings.EqualFold(segs[0], "common") && segs[1] == "discovery" && segs[2] == "instance" {
+		e.serveInstanceDiscovery(w, r)
+		return
+	}
+	if len(segs) < 2 {
+		http.NotFound(w, r)
+		return
+	}
+	tenant, rest := segs[0], strings.Join(segs[1:], "/")
+	switch rest {
+	case "v2.0/.well-known/openid-configuration":
+		e.serveOpenIDConfiguration(w, r, tenant)
+	case "discovery/v2.0/keys", "discovery/keys":
+		e.serveKeys(w, r, tenant)
+	case "oauth2/v2.0/token":
+		e.serveToken(w, r, tenant)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// resolveTenant maps the tenant segment (GUID or verified domain, any case) to the tenant.
+func (e *Emulator) resolveTenant(seg string) bool {
+	if strings.EqualFold(seg, e.store.tenantID) {
+		return true
+	}
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	for _, d := range e.store.domains {
+		if strings.EqualFold(seg, d.name) {
+			return true
+		}
+	}
+	return false
+}
+
+func isCommonTenant(seg string) bool {
+	switch strings.ToLower(seg) {
+	case "common", "organizations", "consumers":
+		return true
+	}
+	return false
+}
+
+func (e *Emulator) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	// Entra answers for a known tenant with its GUID in every endpoint, whatever alias was
+	// asked for; the multi-tenant aliases get the literal {tenantid} placeholder.
+	tid := e.store.tenantID
+	switch {
+	case isCommonTenant(tenant):
+		tid = "{tenantid}"
+	case !e.resolveTenant(tenant):
+		// On the discovery endpoint Entra names the OAuth error invalid_tenant (observed).
+		err := errTenantNotFound(tenant)
+		writeOAuthError(w, r, err.status, "invalid_tenant", err.Error())
+		return
+	}
+	authority := e.url + "/" + tid
+	if isCommonTenant(tenant) {
+		authority = e.url + "/" + strings.ToLower(tenant)
+	}
+	doc := map[string]any{
+		"token_endpoint":                        authority + "/oauth2/v2.0/token",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"jwks_uri":                              e.url + "/" + pick(isCommonTenant(tenant), strings.ToLower(tenant), tid) + "/discovery/v2.0/keys",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"issuer":                                e.url + "/" + tid + "/v2.0",
+		"request_uri_parameter_supported":       false,
+		"userinfo_endpoint":                     "https://graph.microsoft.com/oidc/userinfo",
+		"authorization_endpoint":                authority + "/oauth2/v2.0/authorize",
+		"device_authorization_endpoint":         authority + "/oauth2/v2.0/devicecode",
+		"http_logout_supported":                 true,
+		"frontchannel_logout_supported":         true,
+		"end_session_endpoint":                  authority + "/oauth2/v2.0/logout",
+		"claims_supported":                      []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
+		"kerberos_endpoint":                     authority + "/kerberos",
+		"tenant_region_scope":                   "NA",
+		"cloud_instance_name":                   "microsoftonline.com",
+		"cloud_graph_host_name":                 "graph.windows.net",
+		"msgraph_host":                          "graph.microsoft.com",
+		"rbac_url":                              "https://pas.windows.net",
+	}
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", doc)
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// serveKeys publishes the token-signing key as a JWKS, so a resource server (or a test) can
+// validate the emulator's tokens as it would Entra's.
+func (e *Emulator) serveKeys(w http.ResponseWriter, r *http.Request, tenant string) {
+	if !isCommonTenant(tenant) && !e.resolveTenant(tenant) {
+		err := errTenantNotFound(tenant)
+		writeOAuthError(w, r, err.status, "invalid_tenant", err.Error())
+		return
+	}
+	pub := &e.signer.key.PublicKey
+	key := map[string]any{
+		"kty":    "RSA",
+		"use":    "sig",
+		"kid":    e.signer.kid,
+		"x5t":    e.signer.kid,
+		"n":      b64.EncodeToString(pub.N.Bytes()),
+		"e":      b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+		"x5c":    []string{base64.StdEncoding.EncodeToString(e.signer.cert.Raw)},
+		"issuer": e.url + "/" + e.store.tenantID + "/v2.0",
+	}
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{"keys": []any{key}})
+}
+
+// serveInstanceDiscovery answers MSAL's authority validation for clients that leave instance
+// discovery on and point it at the emulator host.
+func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request) {
+	tenant := "common"
+	if ae := r.URL.Query().Get("authorization_endpoint"); ae != "" {
+		if u, err := url.Parse(ae); err == nil {
+			if segs := strings.Split(strings.Trim(u.Path, "/"), "/"); len(segs) > 0 && segs[0] != "" {
+				tenant = segs[0]
+			}
+		}
+	}
+	host := strings.TrimPrefix(e.url, "https://")
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
+		"tenant_discovery_endpoint": e.url + "/" + tenant + "/v2.0/.well-known/openid-configuration",
+		"api-version":               "1.1",
+		"metadata":                  []any{map[string]any{"preferred_network": host, "preferred_cache": host, "aliases": []string{host}}},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	if status == http.StatusNoContent {
+		return
+	}
+	json.NewEncoder(w).Encode(v)
+}

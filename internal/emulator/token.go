@@ -1,0 +1,332 @@
+package emulator
+
+import (
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The token endpoint: client credentials with a client secret (form or HTTP Basic) or a
+// certificate-signed client assertion, answered with v1.0 access tokens like Entra issues for
+// Microsoft Graph and Exchange Online.
+
+const (
+	tokenLifetime = 3599 * time.Second
+	// clockSkew is the leeway Entra and Graph allow between clocks.
+	clockSkew         = 5 * time.Minute
+	assertionTypeJWT  = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	assertionTimeForm = "2006-01-02T15:04:05.0000000Z"
+)
+
+// MSAL appends these to every scope list; they ask for ID and refresh tokens, which the
+// client-credentials grant never returns, so Entra ignores them there.
+var oidcScopes = map[string]bool{"openid": true, "offline_access": true, "profile": true, "email": true}
+
+func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
+	if r.Method != http.MethodPost {
+		writeAADError(w, r, errMethodNotAllowed(r.Method))
+		return
+	}
+	if isCommonTenant(tenant) {
+		writeAADError(w, r, errCommonEndpoint())
+		return
+	}
+	if !e.resolveTenant(tenant) {
+		writeAADError(w, r, errTenantNotFound(tenant))
+		return
+	}
+	form, err := readForm(r)
+	if err != nil {
+		writeAADError(w, r, errMissingParameter("grant_type"))
+		return
+	}
+	tok, aerr := e.issue(r, tenant, form)
+	if aerr != nil {
+		writeAADError(w, r, aerr)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store, no-cache")
+	h.Set("Pragma", "no-cache")
+	h.Set("x-ms-request-id", infoOf(r).requestID)
+	// No "scope" field: for client credentials MSAL would treat every scope missing from it
+	// (openid, profile, ...) as declined and fail.
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
+		"token_type":     "Bearer",
+		"expires_in":     int(tokenLifetime / time.Second),
+		"ext_expires_in": int(tokenLifetime / time.Second),
+		"access_token":   tok,
+	})
+}
+
+// readForm parses an application/x-www-form-urlencoded body. Entra reads parameters from the
+// body only: a grant_type in the query string does not count.
+func readForm(r *http.Request) (url.Values, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/x-www-form-urlencoded" {
+			return url.Values{}, nil
+		}
+	}
+	body, err := readBody(r, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	return url.ParseQuery(string(body))
+}
+
+// issue validates a token request and returns the access token, checking in the order Entra
+// reports problems: request shape, client, credential, scope, service principal.
+func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (string, *aadError) {
+	grant := form.Get("grant_type")
+	if grant == "" {
+		return "", errMissingParameter("grant_type")
+	}
+	clientID, secret := form.Get("client_id"), form.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		// client_secret_basic: RFC 6749 2.3.1 form-encodes both before Basic encoding.
+		if du, err := url.QueryUnescape(u); err == nil {
+			u = du
+		}
+		if dp, err := url.QueryUnescape(p); err == nil {
+			p = dp
+		}
+		if clientID == "" {
+			clientID = u
+		}
+		if secret == "" {
+			secret = p
+		}
+	}
+	if grant != "client_credentials" {
+		return "", errUnsupportedGrant(grant)
+	}
+	if clientID == "" {
+		return "", errMissingParameter("client_id")
+	}
+	scope := form.Get("scope")
+	if strings.TrimSpace(scope) == "" {
+		return "", errMissingParameter("scope")
+	}
+
+	now := time.Now().UTC()
+	s := e.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	app := s.appByAppID(clientID, now)
+	if app == nil {
+		return "", errAppNotFound(clientID, tenant)
+	}
+	acr := "1"
+	assertion := form.Get("client_assertion")
+	switch {
+	case secret != "":
+		p := app.checkSecret(secret, now)
+		if p == nil || now.Before(p.start.Add(-clockSkew)) {
+			return "", errInvalidSecret(app.appID)
+		}
+		if now.After(p.end) {
+			return "", errExpiredSecret(app.appID)
+		}
+	case assertion != "":
+		if at := form.Get("client_assertion_type"); at != assertionTypeJWT {
+			return "", errMissingParameter("client_assertion_type")
+		}
+		if aerr := e.checkAssertion(app, tenant, assertion, now); aerr != nil {
+			return "", aerr
+		}
+		acr = "2"
+	default:
+		return "", errNoCredential()
+	}
+
+	resource, aerr := parseDefaultScope(scope)
+	if aerr != nil {
+		return "", aerr
+	}
+	res := s.resourceSP(resource, now)
+	if res == nil {
+		return "", errResourceNotFound(resource, s.displayName)
+	}
+	client := s.spByAppID(app.appID, now)
+	if client == nil {
+		return "", errNoServicePrincipal(app.appID, s.tenantID)
+	}
+
+	var roles []string
+	for _, a := range s.assignments {
+		if a.PrincipalID != client.id || a.ResourceID != res.id || !visible(a.visibleAt, now) {
+			continue
+		}
+		if role := res.appRole(a.AppRoleID); role != nil && !role.Disabled {
+			roles = append(roles, role.Value)
+		}
+	}
+	sort.Strings(roles)
+
+	aud := res.audience
+	if aud == "" {
+		aud = res.appID
+	}
+	issuer := "https://sts.windows.net/" + s.tenantID + "/"
+	claims := map[string]any{
+		"aud":             aud,
+		"iss":             issuer,
+		"iat":             now.Unix(),
+		"nbf":             now.Unix(),
+		"exp":             now.Add(tokenLifetime).Unix(),
+		"app_displayname": app.displayName,
+		"appid":           app.appID,
+		"appidacr":        acr,
+		"azp":             app.appID,
+		"idp":             issuer,
+		"idtyp":           "app",
+		"oid":             client.id,
+		"sub":             client.id,
+		"tid":             s.tenantID,
+		"uti":             randomToken(16),
+		"ver":             "1.0",
+	}
+	if len(roles) > 0 { // Entra omits the claim when the client holds no role
+		claims["roles"] = roles
+	}
+	tok, err := signRS256(e.signer.key, map[string]any{"typ": "JWT", "alg": "RS256", "x5t": e.signer.kid, "kid": e.signer.kid}, claims)
+	if err != nil {
+		return "", &aadError{http.StatusInternalServerError, "server_error", 50000, "TokenIssuanceError - There's an issue with the sign-in service."}
+	}
+	return tok, nil
+}
+
+// parseDefaultScope returns the resource of a client-credentials scope list: exactly one
+// "<resource>/.default", after dropping the OpenID scopes MSAL adds.
+func parseDefaultScope(scope string) (string, *aadError) {
+	var resources []string
+	for _, sc := range strings.Fields(scope) {
+		if oidcScopes[strings.ToLower(sc)] {
+			continue
+		}
+		res, ok := strings.CutSuffix(sc, "/.default")
+		if !ok {
+			return "", errScopeNotDefault(sc)
+		}
+		if res == "" {
+			return "", errScopeInvalid(sc)
+		}
+		resources = append(resources, res)
+	}
+	switch len(resources) {
+	case 0:
+		return "", errScopeMissing()
+	case 1:
+		return resources[0], nil
+	default:
+		return "", errMultipleResources()
+	}
+}
+
+// checkAssertion validates a client assertion (RFC 7523) against the application's
+// certificates, as Entra does: key by thumbprint, signature, audience, issuer and subject,
+// validity window.
+func (e *Emulator) checkAssertion(app *application, tenant, assertion string, now time.Time) *aadError {
+	jwt, err := parseJWT(assertion)
+	if err != nil {
+		return errAssertionMalformed()
+	}
+	if alg := jwt.alg(); alg != "PS256" && alg != "RS256" {
+		return errAssertionMalformed()
+	}
+	var thumb []byte
+	var byS256 bool
+	if v, ok := jwt.header["x5t#S256"].(string); ok && v != "" {
+		thumb, byS256 = decodeThumbprint(v), true
+	} else if v, ok := jwt.header["x5t"].(string); ok && v != "" {
+		thumb = decodeThumbprint(v)
+	}
+	if thumb == nil {
+		return errAssertionNoThumbprint()
+	}
+	shown := strings.ToUpper(hex.EncodeToString(thumb))
+	var key *keyCredential
+	for _, k := range app.keys {
+		if !visible(k.visibleAt, now) {
+			continue
+		}
+		want := k.sha1
+		if byS256 {
+			want = k.sha256
+		}
+		if string(want) == string(thumb) {
+			key = k
+			break
+		}
+	}
+	if key == nil {
+		return errAssertionKeyNotFound(shown, app.appID)
+	}
+	if now.After(key.end) || now.Before(key.start) {
+		return errAssertionSignature("The key used is expired.", shown, key)
+	}
+	pub, ok := key.cert.PublicKey.(*rsa.PublicKey)
+	if !ok || jwt.verify(pub) != nil {
+		return errAssertionSignature("The provided signature value did not match the expected signature value.", shown, key)
+	}
+	if !e.isTokenEndpoint(jwt.str("aud")) {
+		return errAssertionAudience()
+	}
+	if !strings.EqualFold(jwt.str("iss"), app.appID) {
+		return errAssertionIssuer()
+	}
+	if jwt.str("sub") != jwt.str("iss") {
+		return errAssertionSubject()
+	}
+	exp, hasExp := jwt.num("exp")
+	nbf, _ := jwt.num("nbf") // a missing nbf means "valid from the epoch", as Entra reports
+	if !hasExp || now.After(time.Unix(exp, 0).Add(clockSkew)) || now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
+		return errAssertionTime(now.Format(assertionTimeForm), time.Unix(nbf, 0).UTC().Format(assertionTimeForm), time.Unix(exp, 0).UTC().Format(assertionTimeForm))
+	}
+	return nil
+}
+
+// decodeThumbprint accepts the standard base64 MSAL sends as well as the base64url RFC 7515
+// prescribes.
+func decodeThumbprint(s string) []byte {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// isTokenEndpoint reports whether aud names this tenant's token endpoint (v2.0 or v1.0), by
+// GUID or by any verified domain.
+func (e *Emulator) isTokenEndpoint(aud string) bool {
+	u, err := url.Parse(aud)
+	if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, e.url) {
+		return false
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(segs) < 2 {
+		return false
+	}
+	rest := strings.ToLower(strings.Join(segs[1:], "/"))
+	if rest != "oauth2/v2.0/token" && rest != "oauth2/token" {
+		return false
+	}
+	if strings.EqualFold(segs[0], e.store.tenantID) {
+		return true
+	}
+	for _, d := range e.store.domains { // caller holds the store lock
+		if strings.EqualFold(segs[0], d.name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,155 @@
+package emulator
+
+import (
+	"crypto/x509"
+	"time"
+)
+
+// Seed describes the tenant every emulator starts with.
+type Seed struct {
+	TenantID     string
+	TenantDomain string // the default verified domain, e.g. contoso.com
+	// InitialDomain is the *.onmicrosoft.com domain every tenant has.
+	InitialDomain string
+	DisplayName   string
+
+	// BootstrapClientID and BootstrapSecret sign in as the "Stellar Terraform bootstrap" app,
+	// which holds the Graph roles needed to register other applications.
+	BootstrapClientID string
+	BootstrapSecret   string
+	// BootstrapObjectID is the object id of the bootstrap application,
+	// BootstrapServicePrincipalID the object id of its service principal.
+	BootstrapObjectID           string
+	BootstrapServicePrincipalID string
+
+	// GraphServicePrincipalID and ExchangeServicePrincipalID are the tenant-specific object ids
+	// of the Microsoft Graph and Office 365 Exchange Online service principals.
+	GraphServicePrincipalID    string
+	ExchangeServicePrincipalID string
+
+	Users []SeedUser
+}
+
+// SeedUser is one seeded user.
+type SeedUser struct {
+	UPN         string
+	ID          string
+	DisplayName string
+	HasMailbox  bool
+}
+
+// Application is a snapshot of an application object, as an administrator sees it in the portal.
+type Application struct {
+	ObjectID               string
+	AppID                  string
+	DisplayName            string
+	RequiredResourceAccess []RequiredResourceAccess
+	Passwords              []Password
+	Certificates           []Certificate
+	CreatedDateTime        time.Time
+	// DeletedDateTime is zero unless the application is in the deleted items container.
+	DeletedDateTime time.Time
+}
+
+// RequiredResourceAccess is one API an application asks permissions of.
+type RequiredResourceAccess struct {
+	ResourceAppID  string
+	ResourceAccess []ResourceAccess
+}
+
+// ResourceAccess is one permission: Type "Role" (an appRoles id of the resource) or
+// "Scope" (an oauth2PermissionScopes id).
+type ResourceAccess struct {
+	ID   string
+	Type string
+}
+
+// Password is a client secret's metadata; the secret text itself is returned only once,
+// by addPassword (or Portal.CreateApplication / Portal.AddPassword).
+type Password struct {
+	KeyID       string
+	DisplayName string
+	Hint        string
+	Start       time.Time
+	End         time.Time
+}
+
+// Certificate is a certificate credential (keyCredential) of an application.
+type Certificate struct {
+	KeyID       string
+	DisplayName string
+	// Thumbprint is the SHA-1 thumbprint in upper-case hex, as the portal shows it.
+	Thumbprint  string
+	Start       time.Time
+	End         time.Time
+	Certificate *x509.Certificate
+}
+
+// ServicePrincipal is a snapshot of a service principal.
+type ServicePrincipal struct {
+	ObjectID    string
+	AppID       string
+	DisplayName string
+	AppRoles    []AppRole
+	Scopes      []PermissionScope
+}
+
+// AppRole is an application permission a resource offers.
+type AppRole struct {
+	ID                 string
+	Value              string
+	DisplayName        string
+	Description        string
+	AllowedMemberTypes []string // nil means ["Application"]
+	Disabled           bool
+}
+
+// PermissionScope is a delegated permission a resource offers.
+type PermissionScope struct {
+	ID                      string
+	Value                   string
+	Type                    string // "User" or "Admin"
+	AdminConsentDisplayName string
+	AdminConsentDescription string
+	Disabled                bool
+}
+
+// AppRoleAssignment grants an application permission (AppRoleID on ResourceID) to PrincipalID.
+type AppRoleAssignment struct {
+	ID                   string
+	PrincipalID          string
+	PrincipalDisplayName string
+	ResourceID           string
+	ResourceDisplayName  string
+	AppRoleID            string
+	CreatedDateTime      time.Time
+}
+
+// DelegatedGrant is an oauth2PermissionGrant: delegated permissions (Scope, space separated
+// values) of ResourceID consented for ClientID.
+type DelegatedGrant struct {
+	ID          string
+	ClientID    string
+	ResourceID  string
+	ConsentType string // "AllPrincipals" or "Principal"
+	PrincipalID string // empty for AllPrincipals
+	Scope       string
+}
+
+// Request is one entry of the request log.
+type Request struct {
+	Method   string
+	Path     string
+	Query    string // decoded, e.g. "$filter=appId eq '...'"
+	Status   int
+	Duration time.Duration
+	InBatch  bool // a sub-request of a JSON batch
+	Time     time.Time
+	// Code is the error code of a failed request: the Graph error code or the AADSTS
+	// error ("invalid_client"), empty on success.
+	Code string
+	// ClientRequestID is the client-request-id the client sent (MSAL and kiota send one).
+	ClientRequestID string
+	// Fault is true when an injected fault produced the response.
+	Fault bool
+}

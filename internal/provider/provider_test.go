@@ -1,0 +1,171 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/provider"
+)
+
+// configure runs the provider's Configure with the given settings, as
+// Terraform would, and returns its diagnostics as text plus the attribute
+// paths they blame.
+func configure(t *testing.T, settings map[string]string) (string, []path.Path) {
+	t.Helper()
+	ctx := context.Background()
+	p := provider.New("test")()
+	var schemaResp fwprovider.SchemaResponse
+	p.Schema(ctx, fwprovider.SchemaRequest{}, &schemaResp)
+	values := map[string]tftypes.Value{}
+	for name := range schemaResp.Schema.Attributes {
+		if v, ok := settings[name]; ok {
+			values[name] = tftypes.NewValue(tftypes.String, v)
+		} else {
+			values[name] = tftypes.NewValue(tftypes.String, nil)
+		}
+	}
+	raw := tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx), values)
+	var resp fwprovider.ConfigureResponse
+	p.Configure(ctx, fwprovider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: raw}}, &resp)
+	var text strings.Builder
+	var paths []path.Path
+	for _, d := range resp.Diagnostics.Errors() {
+		fmt.Fprintf(&text, "%s: %s\n", d.Summary(), d.Detail())
+		if wp, ok := d.(interface{ Path() path.Path }); ok {
+			paths = append(paths, wp.Path())
+		}
+	}
+	return text.String(), paths
+}
+
+func emulatorSettings(e *emulator.Emulator) map[string]string {
+	s := e.Seed()
+	return map[string]string{
+		"tenant_id":           s.TenantID,
+		"client_id":           s.BootstrapClientID,
+		"client_secret":       s.BootstrapSecret,
+		"authority_host":      e.URL(),
+		"graph_endpoint":      e.URL(),
+		"ca_certificate_file": e.CAFile(),
+	}
+}
+
+func TestConfigureAgainstEmulator(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	if text, _ := configure(t, emulatorSettings(e)); text != "" {
+		t.Fatalf("configure against the emulator failed: %s", text)
+	}
+	// The tenant may be named by a verified domain instead of its GUID.
+	settings := emulatorSettings(e)
+	settings["tenant_id"] = e.Seed().InitialDomain
+	if text, _ := configure(t, settings); text != "" {
+		t.Fatalf("configure with tenant domain %s failed: %s", e.Seed().InitialDomain, text)
+	}
+}
+
+// TestConfigureSignInErrors checks that each sign-in mistake names the
+// AADSTS code, the setting to blame and the fix, and never the secret.
+func TestConfigureSignInErrors(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	tests := []struct {
+		name   string
+		change func(map[string]string)
+		code   string
+		attr   string
+		fix    string
+	}{
+		{"wrong tenant", func(s map[string]string) { s["tenant_id"] = "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }, "AADSTS90002", "tenant_id", "tenant"},
+		{"wrong client", func(s map[string]string) { s["client_id"] = "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }, "AADSTS700016", "client_id", "client"},
+		{"wrong secret", func(s map[string]string) { s["client_secret"] = "not-the-secret-but-long-enough-1234567890" }, "AADSTS7000215", "client_secret", "secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			settings := emulatorSettings(e)
+			tt.change(settings)
+			text, paths := configure(t, settings)
+			if !strings.Contains(text, tt.code) {
+				t.Fatalf("diagnostic does not name %s:\n%s", tt.code, text)
+			}
+			if !strings.Contains(text, "How to fix it:") || !strings.Contains(strings.ToLower(text), tt.fix) {
+				t.Errorf("diagnostic gives no fix about the %s:\n%s", tt.fix, text)
+			}
+			if len(paths) != 1 || !paths[0].Equal(path.Root(tt.attr)) {
+				t.Errorf("diagnostic blames %v, want %s", paths, tt.attr)
+			}
+			for _, secret := range []string{settings["client_secret"], e.Seed().BootstrapSecret} {
+				if strings.Contains(text, secret) {
+					t.Fatalf("diagnostic leaks a secret:\n%s", text)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigureRejectsPlainHTTP(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	settings := emulatorSettings(e)
+	settings["authority_host"] = strings.Replace(e.URL(), "https://", "http://", 1)
+	text, paths := configure(t, settings)
+	if !strings.Contains(text, "must be an https URL") || len(paths) != 1 || !paths[0].Equal(path.Root("authority_host")) {
+		t.Fatalf("want an https error on authority_host, got %v: %s", paths, text)
+	}
+}
+
+func TestConfigureRequiresTrustedCA(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	settings := emulatorSettings(e)
+	delete(settings, "ca_certificate_file")
+	t.Setenv("STELLAR_CA_CERTIFICATE_FILE", "")
+	text, _ := configure(t, settings)
+	if !strings.Contains(text, "certificate") {
+		t.Fatalf("an untrusted emulator CA must fail with a certificate error, got: %q", text)
+	}
+}
+
+func TestAccProvider_signInErrors(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	s := e.Seed()
+	block := func(tenant, secret string) string {
+		return fmt.Sprintf(`
+provider "stellar" {
+  tenant_id           = %q
+  client_id           = %q
+  client_secret       = %q
+  authority_host      = %q
+  graph_endpoint      = %q
+  ca_certificate_file = %q
+}
+
+resource "stellar_target_registration" "test" {
+  display_name = "never created"
+}
+`, tenant, s.BootstrapClientID, secret, e.URL(), e.URL(), e.CAFile())
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      block("0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", s.BootstrapSecret),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`AADSTS90002(.*\n)*.*How\s+to\s+fix\s+it`),
+			},
+			{
+				Config:      block(s.TenantID, "wrong-secret-value-0123456789abcdefghij"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`AADSTS7000215(.*\n)*.*How\s+to\s+fix\s+it`),
+			},
+		},
+	})
+}

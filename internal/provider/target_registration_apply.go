@@ -1,0 +1,448 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/permissions"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+// applyRun carries one create or update through its steps. After every
+// step that changes the tenant, state is brought up to date, so that an
+// error at any point still leaves state recording exactly what exists.
+type applyRun struct {
+	client   *tenant.Client
+	tenantID string
+	desired  desiredRegistration
+	steps    []stepModel
+	diags    diag.Diagnostics
+	state    *targetRegistrationResourceModel
+}
+
+func newApplyRun(client *tenant.Client, tenantID string, desired desiredRegistration) *applyRun {
+	run := &applyRun{client: client, tenantID: tenantID, desired: desired}
+	for _, name := range []string{stepRegister, stepAssign, stepConsent, stepSecret} {
+		run.steps = append(run.steps, stepModel{Name: name, Status: statusNotStarted, Detail: "Not started."})
+	}
+	return run
+}
+
+func (run *applyRun) step(name, status, detail string) {
+	for i := range run.steps {
+		if run.steps[i].Name == name {
+			run.steps[i].Status = status
+			run.steps[i].Detail = detail
+		}
+	}
+}
+
+func (run *applyRun) fail(ctx context.Context, name, summary string, err error) {
+	run.step(name, statusFailed, summary+": "+oneLine(describeTenantError(err)))
+	run.diags.AddError(summary, describeTenantError(err)+
+		"\n\nState records what was done before the failure; run apply again to finish, or destroy to remove it.")
+	run.syncSteps(ctx)
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (run *applyRun) syncSteps(ctx context.Context) {
+	if run.state == nil {
+		return
+	}
+	steps, d := stepsValue(ctx, run.steps)
+	run.diags.Append(d...)
+	run.state.Steps = steps
+}
+
+func (run *applyRun) setGranted(ctx context.Context, sp *tenant.ServicePrincipal, assignments []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) {
+	labels := labeller{}
+	byObjectID := map[string]*tenant.ServicePrincipal{}
+	for _, a := range run.desired.apis {
+		labels[a.resolved.AppID] = a.label
+		byObjectID[a.sp.ObjectID] = a.sp
+	}
+	var principalID string
+	if sp != nil {
+		principalID = sp.ObjectID
+	}
+	set, d := permissionSetValue(ctx, grantedModels(labels, byObjectID, principalID, assignments, grants))
+	run.diags.Append(d...)
+	run.state.GrantedPermissions = set
+}
+
+func permissionSummary(apis []desiredAPI) string {
+	if len(apis) == 0 {
+		return "No API permissions requested."
+	}
+	var parts []string
+	for _, a := range apis {
+		name := a.sp.DisplayName
+		if name == "" {
+			name = a.label
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d application, %d delegated", name, len(a.resolved.Application), len(a.resolved.Delegated)))
+	}
+	return "Requested " + strings.Join(parts, "; ") + "."
+}
+
+// create registers the application and brings it to the desired state.
+func (run *applyRun) create(ctx context.Context, plan targetRegistrationResourceModel) {
+	app, err := run.client.CreateApplication(ctx, run.desired.displayName, run.desired.requiredResourceAccess())
+	if err != nil {
+		run.fail(ctx, stepRegister, "Cannot register the application", err)
+		return
+	}
+	tflog.Info(ctx, "registered application", map[string]any{"object_id": app.ObjectID, "client_id": app.AppID})
+	st := plan
+	st.ID = types.StringValue(app.ObjectID)
+	st.ObjectID = types.StringValue(app.ObjectID)
+	st.ClientID = types.StringValue(app.AppID)
+	st.TenantID = types.StringValue(run.tenantID)
+	st.ServicePrincipalID = types.StringNull()
+	st.ClientSecret = types.StringNull()
+	st.ClientSecretKeyID = types.StringNull()
+	st.ClientSecretExpiresAt = types.StringNull()
+	run.state = &st
+	run.setGranted(ctx, nil, nil, nil)
+	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
+	run.step(stepAssign, statusSucceeded, permissionSummary(run.desired.apis))
+	run.syncSteps(ctx)
+
+	// The secret comes before consent so that, if consent fails, the one
+	// chance to read the secret's value has already been taken and saved.
+	if !run.addSecret(ctx, app.ObjectID) {
+		return
+	}
+	run.reconcileConsent(ctx, app.AppID, nil, nil, nil)
+	run.syncSteps(ctx)
+}
+
+// update brings an existing registration to the plan.
+func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationResourceModel) {
+	objectID := prior.ObjectID.ValueString()
+	reg, err := run.client.ReadRegistration(ctx, objectID)
+	if err != nil {
+		if errors.Is(err, tenant.ErrNotFound) {
+			run.diags.AddError("The application no longer exists",
+				fmt.Sprintf("Application %s was deleted while this plan was made. Run terraform apply again: the next plan creates it anew.", objectID))
+			return
+		}
+		run.fail(ctx, stepRegister, "Cannot read the registration", err)
+		return
+	}
+	st := plan
+	st.ID, st.ObjectID, st.ClientID = prior.ID, prior.ObjectID, prior.ClientID
+	st.TenantID = types.StringValue(run.tenantID)
+	st.ClientSecret, st.ClientSecretKeyID, st.ClientSecretExpiresAt = prior.ClientSecret, prior.ClientSecretKeyID, prior.ClientSecretExpiresAt
+	st.ServicePrincipalID = types.StringNull()
+	if reg.ServicePrincipal != nil {
+		st.ServicePrincipalID = types.StringValue(reg.ServicePrincipal.ObjectID)
+	}
+	run.state = &st
+	run.setGranted(ctx, reg.ServicePrincipal, reg.Assignments, reg.Grants)
+	run.syncSteps(ctx)
+
+	app := reg.Application
+	var newName *string
+	if app.DisplayName != run.desired.displayName {
+		newName = &run.desired.displayName
+	}
+	wantAccess := run.desired.requiredResourceAccess()
+	var newAccess []tenant.ResourceAccess
+	if !sameAccess(app.RequiredResourceAccess, wantAccess) {
+		newAccess = wantAccess
+	}
+	if newName != nil || newAccess != nil {
+		if err := run.client.UpdateApplication(ctx, objectID, newName, newAccess); err != nil {
+			run.fail(ctx, stepRegister, "Cannot update the application", err)
+			return
+		}
+	}
+	if newName != nil {
+		run.step(stepRegister, statusSucceeded, fmt.Sprintf("Renamed the application to %q.", *newName))
+	} else {
+		run.step(stepRegister, statusUnchanged, fmt.Sprintf("Application %q (client ID %s) exists.", app.DisplayName, app.AppID))
+	}
+	if newAccess != nil {
+		run.step(stepAssign, statusSucceeded, permissionSummary(run.desired.apis))
+	} else {
+		run.step(stepAssign, statusUnchanged, "Requested permissions already match.")
+	}
+	run.syncSteps(ctx)
+
+	if plan.ClientSecretKeyID.IsUnknown() {
+		oldKey := prior.ClientSecretKeyID.ValueString()
+		// New before old: the migration tool is never left without a valid secret.
+		if !run.addSecret(ctx, objectID) {
+			return
+		}
+		if oldKey != "" && slices.ContainsFunc(app.Passwords, func(p tenant.Password) bool { return p.KeyID == oldKey }) {
+			if err := run.client.RemovePassword(ctx, objectID, oldKey); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+				run.fail(ctx, stepSecret, "The new secret was created but the old one could not be removed", err)
+				return
+			}
+			run.step(stepSecret, statusSucceeded, run.steps[3].Detail+" Removed the previous secret "+oldKey+".")
+		}
+	} else {
+		run.step(stepSecret, statusUnchanged, fmt.Sprintf("Secret %s is valid until %s.", prior.ClientSecretKeyID.ValueString(), prior.ClientSecretExpiresAt.ValueString()))
+	}
+	run.syncSteps(ctx)
+
+	run.reconcileConsent(ctx, app.AppID, reg.ServicePrincipal, reg.Assignments, reg.Grants)
+	run.syncSteps(ctx)
+}
+
+func (run *applyRun) addSecret(ctx context.Context, objectID string) bool {
+	end := run.desired.secretEndTime(time.Now())
+	pw, err := run.client.AddPassword(ctx, objectID, run.desired.secretName, end)
+	if err != nil {
+		run.fail(ctx, stepSecret, "Cannot create the client secret", err)
+		return false
+	}
+	run.state.ClientSecret = types.StringValue(pw.SecretText)
+	run.state.ClientSecretKeyID = types.StringValue(pw.KeyID)
+	run.state.ClientSecretExpiresAt = types.StringValue(pw.End.UTC().Format(time.RFC3339))
+	run.step(stepSecret, statusSucceeded, fmt.Sprintf("Created secret %q (key ID %s), valid until %s.",
+		run.desired.secretName, pw.KeyID, pw.End.UTC().Format(time.RFC3339)))
+	run.syncSteps(ctx)
+	return true
+}
+
+type assignmentKey struct{ resourceID, appRoleID string }
+
+// reconcileConsent makes the service principal's app role assignments and
+// all-users grants match the desired permissions: it adds what is missing
+// and removes what is not wanted, and records the result as it goes.
+func (run *applyRun) reconcileConsent(ctx context.Context, appID string, sp *tenant.ServicePrincipal, have []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) {
+	grants = slices.DeleteFunc(slices.Clone(grants), func(g tenant.DelegatedGrant) bool { return g.ConsentType != "AllPrincipals" })
+	if !run.desired.grantConsent {
+		if len(have) == 0 && len(grants) == 0 {
+			run.step(stepConsent, statusSkipped, "grant_admin_consent is false: permissions are requested but not consented.")
+			return
+		}
+	} else if sp == nil {
+		created, err := run.client.CreateServicePrincipal(ctx, appID)
+		if err != nil {
+			run.fail(ctx, stepConsent, "Cannot create the service principal", err)
+			return
+		}
+		sp = created
+		run.state.ServicePrincipalID = types.StringValue(sp.ObjectID)
+	}
+
+	want := map[assignmentKey]bool{}
+	if run.desired.grantConsent {
+		for _, a := range run.desired.apis {
+			for _, p := range a.resolved.Application {
+				want[assignmentKey{a.sp.ObjectID, strings.ToLower(p.ID)}] = true
+			}
+		}
+	}
+	var keep, remove []tenant.AppRoleAssignment
+	present := map[assignmentKey]bool{}
+	for _, a := range have {
+		k := assignmentKey{a.ResourceID, strings.ToLower(a.AppRoleID)}
+		if want[k] && !present[k] {
+			keep = append(keep, a)
+			present[k] = true
+		} else {
+			remove = append(remove, a)
+		}
+	}
+	var add []tenant.AppRoleAssignment
+	for _, a := range run.desired.apis {
+		for _, p := range a.resolved.Application {
+			k := assignmentKey{a.sp.ObjectID, strings.ToLower(p.ID)}
+			if want[k] && !present[k] {
+				add = append(add, tenant.AppRoleAssignment{PrincipalID: sp.ObjectID, ResourceID: a.sp.ObjectID, AppRoleID: p.ID})
+				present[k] = true
+			}
+		}
+	}
+	current := append(slices.Clone(keep), remove...)
+	if len(add) > 0 {
+		created, err := run.client.AssignAppRoles(ctx, sp.ObjectID, add)
+		current = append(current, created...)
+		run.setGranted(ctx, sp, current, grants)
+		if err != nil {
+			run.fail(ctx, stepConsent, "Cannot grant admin consent for application permissions", err)
+			return
+		}
+	}
+	if len(remove) > 0 {
+		if err := run.client.RemoveAppRoleAssignments(ctx, remove); err != nil {
+			run.fail(ctx, stepConsent, "Cannot revoke application permissions that are no longer wanted", err)
+			return
+		}
+		current = slices.DeleteFunc(current, func(a tenant.AppRoleAssignment) bool { return slices.Contains(remove, a) })
+	}
+
+	grants, changedGrants, err := run.reconcileGrants(ctx, sp, grants)
+	run.setGranted(ctx, sp, current, grants)
+	if err != nil {
+		run.fail(ctx, stepConsent, "Cannot grant admin consent for delegated permissions", err)
+		return
+	}
+	switch {
+	case !run.desired.grantConsent:
+		run.step(stepConsent, statusSucceeded, fmt.Sprintf("grant_admin_consent is false: revoked %d application permission(s) and %d delegated grant(s).", len(remove), changedGrants))
+	case len(add) == 0 && len(remove) == 0 && changedGrants == 0:
+		run.step(stepConsent, statusUnchanged, "Admin consent already matches the requested permissions.")
+	default:
+		run.step(stepConsent, statusSucceeded, fmt.Sprintf("Admin consent granted: %d application permission(s) added, %d removed, %d delegated grant(s) changed.",
+			len(add), len(remove), changedGrants))
+	}
+}
+
+// reconcileGrants makes the all-users delegated grants match; it returns the
+// grants that exist afterwards and how many it changed.
+func (run *applyRun) reconcileGrants(ctx context.Context, sp *tenant.ServicePrincipal, grants []tenant.DelegatedGrant) ([]tenant.DelegatedGrant, int, error) {
+	wantScopes := map[string][]string{} // resource SP object ID -> scope values
+	if run.desired.grantConsent {
+		for _, a := range run.desired.apis {
+			for _, p := range a.resolved.Delegated {
+				wantScopes[a.sp.ObjectID] = append(wantScopes[a.sp.ObjectID], p.Value)
+			}
+		}
+	}
+	changed := 0
+	var out []tenant.DelegatedGrant
+	seen := map[string]bool{}
+	for i, g := range grants {
+		scopes, ok := wantScopes[g.ResourceID]
+		switch {
+		case !ok || seen[g.ResourceID]:
+			if err := run.client.DeleteDelegatedGrant(ctx, g.ID); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+				return append(out, grants[i:]...), changed, err
+			}
+			changed++
+		case !sameStrings(g.Scopes, scopes):
+			if err := run.client.UpdateDelegatedGrant(ctx, g.ID, scopes); err != nil {
+				return append(out, grants[i:]...), changed, err
+			}
+			g.Scopes = scopes
+			out = append(out, g)
+			changed++
+		default:
+			out = append(out, g)
+		}
+		seen[g.ResourceID] = true
+	}
+	resources := make([]string, 0, len(wantScopes))
+	for id := range wantScopes {
+		resources = append(resources, id)
+	}
+	sort.Strings(resources)
+	for _, resourceID := range resources {
+		if seen[resourceID] {
+			continue
+		}
+		g, err := run.client.CreateDelegatedGrant(ctx, tenant.DelegatedGrant{
+			ClientID: sp.ObjectID, ResourceID: resourceID, ConsentType: "AllPrincipals", Scopes: wantScopes[resourceID],
+		})
+		if err != nil {
+			return out, changed, err
+		}
+		out = append(out, *g)
+		changed++
+	}
+	return out, changed, nil
+}
+
+func sameStrings(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// sameAccess compares requiredResourceAccess lists regardless of order.
+func sameAccess(a, b []tenant.ResourceAccess) bool {
+	norm := func(ras []tenant.ResourceAccess) map[string][2][]string {
+		m := map[string][2][]string{}
+		for _, ra := range ras {
+			if len(ra.Roles) == 0 && len(ra.Scopes) == 0 {
+				continue
+			}
+			e := m[strings.ToLower(ra.ResourceAppID)]
+			e[0] = append(e[0], lowerAll(ra.Roles)...)
+			e[1] = append(e[1], lowerAll(ra.Scopes)...)
+			m[strings.ToLower(ra.ResourceAppID)] = e
+		}
+		return m
+	}
+	ma, mb := norm(a), norm(b)
+	if len(ma) != len(mb) {
+		return false
+	}
+	for k, ea := range ma {
+		eb, ok := mb[k]
+		if !ok || !sameStrings(ea[0], eb[0]) || !sameStrings(ea[1], eb[1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// grantedModels names what the service principal holds: app role
+// assignments and all-users grants, grouped by API.
+func grantedModels(labels labeller, byObjectID map[string]*tenant.ServicePrincipal, principalID string, assignments []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) []apiPermissionModel {
+	byAPI := map[string]*apiPermissionModel{}
+	entry := func(resourceID string) (*apiPermissionModel, *tenant.ServicePrincipal) {
+		sp := byObjectID[resourceID]
+		label := resourceID
+		if sp != nil {
+			label = labels.label(sp.AppID)
+		}
+		m, ok := byAPI[label]
+		if !ok {
+			m = &apiPermissionModel{API: label}
+			byAPI[label] = m
+		}
+		return m, sp
+	}
+	for _, a := range assignments {
+		if principalID != "" && a.PrincipalID != "" && a.PrincipalID != principalID {
+			continue
+		}
+		m, sp := entry(a.ResourceID)
+		m.Application = append(m.Application, nameOf(sp, permissions.Application, a.AppRoleID))
+	}
+	for _, g := range grants {
+		if g.ConsentType != "AllPrincipals" || len(g.Scopes) == 0 {
+			continue
+		}
+		m, _ := entry(g.ResourceID)
+		m.Delegated = append(m.Delegated, g.Scopes...)
+	}
+	out := []apiPermissionModel{}
+	for _, m := range byAPI {
+		m.Application = slices.Compact(nonNil(m.Application))
+		m.Delegated = slices.Compact(nonNil(m.Delegated))
+		out = append(out, *m)
+	}
+	return out
+}

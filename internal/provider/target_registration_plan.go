@@ -1,0 +1,284 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/permissions"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+// desiredAPI is one API's permissions, resolved against its catalogue.
+type desiredAPI struct {
+	label    string
+	resolved permissions.Resolved
+	sp       *tenant.ServicePrincipal // the API's service principal in this tenant
+}
+
+// desiredRegistration is the configuration turned into what the tenant
+// should hold.
+type desiredRegistration struct {
+	displayName  string
+	apis         []desiredAPI
+	grantConsent bool
+	secretName   string
+	secretDays   int64
+	secretEnd    string // RFC 3339, or empty
+}
+
+// desired resolves the configuration's permission names against the
+// tenant's catalogues. Catalogues are cached by the tenant client, so plan
+// and apply fetch each API's catalogue once per run.
+func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant.Client, m targetRegistrationResourceModel) (desiredRegistration, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	d := desiredRegistration{
+		displayName:  m.DisplayName.ValueString(),
+		grantConsent: m.GrantAdminConsent.ValueBool(),
+		secretName:   m.ClientSecretDisplayName.ValueString(),
+		secretDays:   m.ClientSecretLifetimeDays.ValueInt64(),
+		secretEnd:    m.ClientSecretEndDate.ValueString(),
+	}
+	models, md := permissionModels(ctx, m.APIPermissions)
+	diags.Append(md...)
+	seen := map[string]string{}
+	attr := path.Root("api_permissions")
+	for _, pm := range models {
+		appID, err := permissions.APIAppID(pm.API)
+		if err != nil {
+			diags.AddAttributeError(attr, "Unknown API", err.Error())
+			continue
+		}
+		if prev, dup := seen[appID]; dup {
+			diags.AddAttributeError(attr, "API listed twice",
+				fmt.Sprintf("%q and %q name the same API (%s). List each API once, with all its permissions in one entry.", prev, pm.API, appID))
+			continue
+		}
+		seen[appID] = pm.API
+		if len(pm.Application) == 0 && len(pm.Delegated) == 0 {
+			diags.AddAttributeError(attr, "API without permissions",
+				fmt.Sprintf("The entry for %q lists no application or delegated permission. Add at least one, or remove the entry.", pm.API))
+			continue
+		}
+		sp, err := client.Catalogue(ctx, appID)
+		if errors.Is(err, tenant.ErrNotFound) {
+			diags.AddAttributeError(attr, "API not available in this tenant",
+				fmt.Sprintf("%q (application ID %s) has no service principal in the tenant, so its permissions cannot be "+
+					"looked up or granted. Check the application ID, or add the API to the tenant first.", pm.API, appID))
+			continue
+		}
+		if err != nil {
+			diags.AddAttributeError(attr, "Cannot read the permissions of "+pm.API, describeTenantError(err))
+			continue
+		}
+		res, errs := permissions.Resolve(permissions.Request{API: pm.API, Application: pm.Application, Delegated: pm.Delegated}, catalogue(sp))
+		for _, e := range errs {
+			diags.AddAttributeError(attr, "Unknown permission", e.Error()+
+				" Names are case-sensitive and come from the API's own catalogue in this tenant.")
+		}
+		d.apis = append(d.apis, desiredAPI{label: pm.API, resolved: res, sp: sp})
+	}
+	sort.Slice(d.apis, func(i, j int) bool { return d.apis[i].label < d.apis[j].label })
+	return d, diags
+}
+
+func (d desiredRegistration) requiredResourceAccess() []tenant.ResourceAccess {
+	out := []tenant.ResourceAccess{}
+	for _, a := range d.apis {
+		ra := tenant.ResourceAccess{ResourceAppID: a.resolved.AppID}
+		for _, p := range a.resolved.Application {
+			ra.Roles = append(ra.Roles, p.ID)
+		}
+		for _, p := range a.resolved.Delegated {
+			ra.Scopes = append(ra.Scopes, p.ID)
+		}
+		out = append(out, ra)
+	}
+	return out
+}
+
+// expectedGranted is what granted_permissions must read after apply.
+func (d desiredRegistration) expectedGranted() []apiPermissionModel {
+	out := []apiPermissionModel{}
+	if !d.grantConsent {
+		return out
+	}
+	for _, a := range d.apis {
+		m := apiPermissionModel{API: a.label}
+		for _, p := range a.resolved.Application {
+			m.Application = append(m.Application, p.Value)
+		}
+		for _, p := range a.resolved.Delegated {
+			m.Delegated = append(m.Delegated, p.Value)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (d desiredRegistration) resolved() []permissions.Resolved {
+	var out []permissions.Resolved
+	for _, a := range d.apis {
+		out = append(out, a.resolved)
+	}
+	return out
+}
+
+// secretEndTime is when a secret created now should expire.
+func (d desiredRegistration) secretEndTime(now time.Time) time.Time {
+	if d.secretEnd != "" {
+		if t, err := time.Parse(time.RFC3339, d.secretEnd); err == nil {
+			return t
+		}
+	}
+	days := d.secretDays
+	if days == 0 {
+		days = defaultSecretLifetimeDays
+	}
+	return now.Add(time.Duration(days) * 24 * time.Hour)
+}
+
+func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		// Destroy, or the provider's own settings are not known yet.
+		return
+	}
+	var plan targetRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state *targetRegistrationResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &targetRegistrationResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := r.data.requireTenant()
+	if err != nil {
+		resp.Diagnostics.AddError("No credentials for the target tenant", err.Error())
+		return
+	}
+	plan.TenantID = types.StringValue(r.data.tenantID)
+
+	if plan.APIPermissions.IsUnknown() || plan.GrantAdminConsent.IsUnknown() {
+		plan.GrantedPermissions = types.SetUnknown(permissionObjectType)
+	} else {
+		desired, d := r.desired(ctx, client, plan)
+		resp.Diagnostics.Append(d...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		for _, w := range permissions.Advisories(desired.resolved()) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), "EWS application access is being retired", w)
+		}
+		granted, d := permissionSetValue(ctx, desired.expectedGranted())
+		resp.Diagnostics.Append(d...)
+		plan.GrantedPermissions = granted
+	}
+
+	switch {
+	case state != nil && !state.ServicePrincipalID.IsNull():
+		plan.ServicePrincipalID = state.ServicePrincipalID
+	case plan.GrantAdminConsent.IsUnknown() || plan.GrantAdminConsent.ValueBool():
+		plan.ServicePrincipalID = types.StringUnknown()
+	default:
+		plan.ServicePrincipalID = types.StringNull()
+	}
+
+	if state != nil {
+		if why := secretRotationReason(plan, *state, time.Now()); why != "" {
+			plan.ClientSecret = types.StringUnknown()
+			plan.ClientSecretKeyID = types.StringUnknown()
+			plan.ClientSecretExpiresAt = types.StringUnknown()
+		}
+		// steps describe the last apply: they change exactly when this plan
+		// changes anything else.
+		plan.Steps = state.Steps
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+		if !resp.Plan.Raw.Equal(req.State.Raw) {
+			plan.Steps = types.ListUnknown(stepObjectType)
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// secretRotationReason says why the plan needs a new secret, or "" if it does not.
+func secretRotationReason(plan, state targetRegistrationResourceModel, now time.Time) string {
+	switch {
+	case state.ClientSecretKeyID.IsNull():
+		return "the secret no longer exists in the tenant"
+	case !plan.ClientSecretDisplayName.Equal(state.ClientSecretDisplayName):
+		return "client_secret_display_name changed"
+	case !plan.ClientSecretLifetimeDays.Equal(state.ClientSecretLifetimeDays):
+		return "client_secret_lifetime_days changed"
+	case !plan.ClientSecretEndDate.Equal(state.ClientSecretEndDate):
+		return "client_secret_end_date changed"
+	case !plan.RotateWhenChanged.Equal(state.RotateWhenChanged):
+		return "rotate_when_changed changed"
+	}
+	if exp, err := time.Parse(time.RFC3339, state.ClientSecretExpiresAt.ValueString()); err == nil && !exp.After(now) {
+		return "the secret has expired"
+	}
+	return ""
+}
+
+// apiNameValidator rejects, at plan time, an api that is neither a
+// well-known name nor an application ID.
+type apiNameValidator struct{}
+
+func (apiNameValidator) Description(context.Context) string {
+	return "must be microsoft_graph, exchange_online or an application ID"
+}
+
+func (v apiNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (apiNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := permissions.APIAppID(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Unknown API", err.Error())
+	}
+}
+
+// endDateValidator checks client_secret_end_date against Entra's limits.
+type endDateValidator struct{}
+
+func (endDateValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be an RFC 3339 time in the future and at most %d days ahead", maxSecretLifetimeDays)
+}
+
+func (v endDateValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (endDateValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	t, err := time.Parse(time.RFC3339, s)
+	now := time.Now()
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid secret end date",
+			fmt.Sprintf("%q is not an RFC 3339 timestamp. Write it like 2027-06-30T00:00:00Z.", s))
+	case !t.After(now):
+		resp.Diagnostics.AddAttributeError(req.Path, "Secret end date in the past",
+			fmt.Sprintf("%s is not in the future. Choose a date after %s.", s, now.UTC().Format(time.RFC3339)))
+	case t.After(now.Add(maxSecretLifetimeDays * 24 * time.Hour)):
+		resp.Diagnostics.AddAttributeError(req.Path, "Secret end date too far ahead",
+			fmt.Sprintf("%s is more than %d days (24 months, the portal's maximum) from now. Choose a date before %s, "+
+				"or rotate the secret with rotate_when_changed.", s, maxSecretLifetimeDays,
+				now.Add(maxSecretLifetimeDays*24*time.Hour).UTC().Format(time.RFC3339)))
+	}
+}
+
+func joinNames(ss []string) string { return strings.Join(ss, ", ") }

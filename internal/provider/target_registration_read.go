@@ -1,0 +1,126 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/permissions"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+// observe writes what the tenant holds into state: the requested
+// permissions as the portal shows them, what is consented, and whether the
+// secret still exists. Differences from the configuration then show in the
+// next plan.
+func observe(ctx context.Context, client *tenant.Client, prior targetRegistrationResourceModel, reg *tenant.Registration) (targetRegistrationResourceModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	st := prior
+	app := reg.Application
+	st.ID = types.StringValue(app.ObjectID)
+	st.ObjectID = types.StringValue(app.ObjectID)
+	st.ClientID = types.StringValue(app.AppID)
+	st.DisplayName = types.StringValue(app.DisplayName)
+
+	priorModels, d := permissionModels(ctx, prior.APIPermissions)
+	diags.Append(d...)
+	labels := newLabeller(priorModels)
+
+	// Catalogues of every API that is requested now or was configured, so
+	// that both requested and consented permissions can be named.
+	byAppID := map[string]*tenant.ServicePrincipal{}
+	byObjectID := map[string]*tenant.ServicePrincipal{}
+	appIDs := []string{}
+	for _, ra := range app.RequiredResourceAccess {
+		appIDs = append(appIDs, ra.ResourceAppID)
+	}
+	for appID := range labels {
+		appIDs = append(appIDs, appID)
+	}
+	for _, appID := range appIDs {
+		if _, done := byAppID[appID]; done {
+			continue
+		}
+		sp, err := client.Catalogue(ctx, appID)
+		if errors.Is(err, tenant.ErrNotFound) {
+			byAppID[appID] = nil
+			continue
+		}
+		if err != nil {
+			diags.AddError("Cannot read the permissions catalogue of "+labels.label(appID), describeTenantError(err))
+			return st, diags
+		}
+		byAppID[appID] = sp
+		byObjectID[sp.ObjectID] = sp
+	}
+
+	var requested []apiPermissionModel
+	for _, ra := range app.RequiredResourceAccess {
+		if len(ra.Roles) == 0 && len(ra.Scopes) == 0 {
+			continue
+		}
+		sp := byAppID[ra.ResourceAppID]
+		m := apiPermissionModel{API: labels.label(ra.ResourceAppID)}
+		for _, id := range ra.Roles {
+			m.Application = append(m.Application, nameOf(sp, permissions.Application, id))
+		}
+		for _, id := range ra.Scopes {
+			m.Delegated = append(m.Delegated, nameOf(sp, permissions.Delegated, id))
+		}
+		requested = append(requested, m)
+	}
+	st.APIPermissions, d = permissionSetValue(ctx, requested)
+	diags.Append(d...)
+
+	st.ServicePrincipalID = types.StringNull()
+	principalID := ""
+	if reg.ServicePrincipal != nil {
+		principalID = reg.ServicePrincipal.ObjectID
+		st.ServicePrincipalID = types.StringValue(principalID)
+	}
+	st.GrantedPermissions, d = permissionSetValue(ctx, grantedModels(labels, byObjectID, principalID, reg.Assignments, reg.Grants))
+	diags.Append(d...)
+
+	// The secret's value cannot be read back; its key ID tells whether it
+	// still exists. A missing one plans a new secret.
+	if key := prior.ClientSecretKeyID.ValueString(); key != "" &&
+		!slices.ContainsFunc(app.Passwords, func(p tenant.Password) bool { return p.KeyID == key }) {
+		st.ClientSecret = types.StringNull()
+		st.ClientSecretKeyID = types.StringNull()
+		st.ClientSecretExpiresAt = types.StringNull()
+	}
+	return st, diags
+}
+
+// importedState is the state an import starts from: the application's
+// identity and the defaults of every setting; Read fills in the rest. The
+// secret's value cannot be imported, so the next apply creates a new secret.
+func importedState(ctx context.Context, app *tenant.Application) targetRegistrationResourceModel {
+	timeoutTypes := map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType}
+	return targetRegistrationResourceModel{
+		ID:                         types.StringValue(app.ObjectID),
+		ObjectID:                   types.StringValue(app.ObjectID),
+		ClientID:                   types.StringValue(app.AppID),
+		DisplayName:                types.StringValue(app.DisplayName),
+		APIPermissions:             types.SetNull(permissionObjectType),
+		GrantAdminConsent:          types.BoolValue(true),
+		ClientSecretDisplayName:    types.StringValue(defaultSecretDisplayName),
+		ClientSecretLifetimeDays:   types.Int64Null(),
+		ClientSecretEndDate:        types.StringNull(),
+		RotateWhenChanged:          types.MapNull(types.StringType),
+		PermanentlyDeleteOnDestroy: types.BoolValue(false),
+		ServicePrincipalID:         types.StringNull(),
+		TenantID:                   types.StringNull(),
+		ClientSecret:               types.StringNull(),
+		ClientSecretKeyID:          types.StringNull(),
+		ClientSecretExpiresAt:      types.StringNull(),
+		GrantedPermissions:         types.SetNull(permissionObjectType),
+		Steps:                      types.ListNull(stepObjectType),
+		Timeouts:                   timeouts.Value{Object: types.ObjectNull(timeoutTypes)},
+	}
+}

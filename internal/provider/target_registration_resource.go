@@ -1,0 +1,440 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/permissions"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = &TargetRegistrationResource{}
+	_ resource.ResourceWithModifyPlan       = &TargetRegistrationResource{}
+	_ resource.ResourceWithImportState      = &TargetRegistrationResource{}
+	_ resource.ResourceWithConfigValidators = &TargetRegistrationResource{}
+)
+
+// Entra's portal offers client secrets of at most 24 months, and Microsoft
+// recommends far less; 180 days is the portal's recommended choice.
+const (
+	defaultSecretLifetimeDays = 180
+	maxSecretLifetimeDays     = 730
+	defaultSecretDisplayName  = "stellar-migrator (managed by Terraform)"
+)
+
+// NewTargetRegistrationResource is the constructor providerserver uses.
+func NewTargetRegistrationResource() resource.Resource {
+	return &TargetRegistrationResource{}
+}
+
+// TargetRegistrationResource is Auto Registration as a resource: the
+// application, its API permissions, admin consent and client secret.
+type TargetRegistrationResource struct {
+	data *providerData
+}
+
+type targetRegistrationResourceModel struct {
+	ID                         types.String   `tfsdk:"id"`
+	DisplayName                types.String   `tfsdk:"display_name"`
+	APIPermissions             types.Set      `tfsdk:"api_permissions"`
+	GrantAdminConsent          types.Bool     `tfsdk:"grant_admin_consent"`
+	ClientSecretDisplayName    types.String   `tfsdk:"client_secret_display_name"`
+	ClientSecretLifetimeDays   types.Int64    `tfsdk:"client_secret_lifetime_days"`
+	ClientSecretEndDate        types.String   `tfsdk:"client_secret_end_date"`
+	RotateWhenChanged          types.Map      `tfsdk:"rotate_when_changed"`
+	PermanentlyDeleteOnDestroy types.Bool     `tfsdk:"permanently_delete_on_destroy"`
+	ClientID                   types.String   `tfsdk:"client_id"`
+	ObjectID                   types.String   `tfsdk:"object_id"`
+	ServicePrincipalID         types.String   `tfsdk:"service_principal_id"`
+	TenantID                   types.String   `tfsdk:"tenant_id"`
+	ClientSecret               types.String   `tfsdk:"client_secret"`
+	ClientSecretKeyID          types.String   `tfsdk:"client_secret_key_id"`
+	ClientSecretExpiresAt      types.String   `tfsdk:"client_secret_expires_at"`
+	GrantedPermissions         types.Set      `tfsdk:"granted_permissions"`
+	Steps                      types.List     `tfsdk:"steps"`
+	Timeouts                   timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *TargetRegistrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_target_registration"
+}
+
+func permissionAttributes(computedOnly bool) map[string]schema.Attribute {
+	if computedOnly {
+		return map[string]schema.Attribute{
+			"api":         schema.StringAttribute{Computed: true, MarkdownDescription: "The API, as named in `api_permissions`."},
+			"application": schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Consented application permissions (app role assignments)."},
+			"delegated":   schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Consented delegated permissions (the tenant-wide grant's scopes)."},
+		}
+	}
+	return map[string]schema.Attribute{
+		"api": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "The API: `microsoft_graph`, `exchange_online`, or the application ID (GUID) of any API " +
+				"that has a service principal in the tenant.",
+			Validators: []validator.String{apiNameValidator{}},
+		},
+		"application": schema.SetAttribute{
+			Optional: true, Computed: true, ElementType: types.StringType,
+			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+			MarkdownDescription: "Application (app-only) permissions by name, for example `Mail.ReadWrite`. Names are case-sensitive and are looked up in the tenant's own catalogue of that API.",
+		},
+		"delegated": schema.SetAttribute{
+			Optional: true, Computed: true, ElementType: types.StringType,
+			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+			MarkdownDescription: "Delegated permissions by name, for example `User.Read`. With `grant_admin_consent` they are consented for all users.",
+		},
+	}
+}
+
+func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Registers the application a migration tool uses to connect to its target Microsoft 365 tenant: " +
+			"the app registration in Entra ID, its API permissions, admin consent and a client secret. It is the " +
+			"Auto Registration of Stellar Migrator for Exchange as code; `steps` reports each step's result.\n\n" +
+			"`terraform plan` shows drift: a permission added or removed in the portal, consent revoked, the secret " +
+			"deleted or expired, or the application deleted. `terraform apply` puts things back.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The application's object ID (same as `object_id`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"display_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The application's display name in Entra ID, for example `Stellar Migrator - target`. 1 to 256 characters; changes in place.",
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 256)},
+			},
+			"api_permissions": schema.SetNestedAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "The API permissions to request, by name, one entry per API. Without it, the mailbox " +
+					"migration set applies: Microsoft Graph application permissions `Calendars.ReadWrite`, `Contacts.ReadWrite`, " +
+					"`Mail.ReadWrite`, `MailboxSettings.ReadWrite`, `Tasks.ReadWrite.All` and `User.Read.All`. An unknown " +
+					"name is a plan-time error that lists close matches.",
+				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(false)},
+				Default:      setdefault.StaticValue(defaultPermissionSet(ctx)),
+				Validators:   []validator.Set{setvalidator.SizeAtMost(50)},
+			},
+			"grant_admin_consent": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Grant tenant-wide admin consent (default `true`): create the service principal, one app " +
+					"role assignment per application permission and an all-users grant for delegated ones. With `false`, " +
+					"permissions are only requested and existing consent is revoked.",
+			},
+			"client_secret_display_name": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(defaultSecretDisplayName),
+				MarkdownDescription: "The secret's description as the portal shows it. Changing it rotates the secret.",
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 256)},
+			},
+			"client_secret_lifetime_days": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How long the secret is valid, in days: 1 to %d (the portal's 24-month maximum). "+
+					"Default %d when `client_secret_end_date` is not set either. Changing it rotates the secret.",
+					maxSecretLifetimeDays, defaultSecretLifetimeDays),
+				Validators: []validator.Int64{
+					int64validator.Between(1, maxSecretLifetimeDays),
+					int64validator.ConflictsWith(path.MatchRoot("client_secret_end_date")),
+				},
+			},
+			"client_secret_end_date": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("When the secret expires, as an RFC 3339 timestamp such as `2027-06-30T00:00:00Z`; "+
+					"in the future and at most %d days ahead. Conflicts with `client_secret_lifetime_days`. Changing it rotates the secret.",
+					maxSecretLifetimeDays),
+				Validators: []validator.String{endDateValidator{}},
+			},
+			"rotate_when_changed": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Arbitrary values; any change rotates the secret in place. The new secret is created before " +
+					"the old one is removed. Use it with `time_rotating` to rotate on a schedule.",
+			},
+			"permanently_delete_on_destroy": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "On destroy, also remove the application from deleted items so it cannot be restored " +
+					"(default `false`: Entra keeps deleted applications restorable for 30 days).",
+			},
+			"client_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The Application (client) ID the migration tool signs in with.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"object_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The application's object ID in Entra ID.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"service_principal_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The object ID of the application's service principal (enterprise application) in the tenant; null until consent creates it.",
+			},
+			"tenant_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The Directory (tenant) ID, as a GUID.",
+			},
+			"client_secret": schema.StringAttribute{
+				Computed: true, Sensitive: true,
+				MarkdownDescription: "The client secret value. Entra shows it only once, at creation; it is kept in state. " +
+					"After an import it is null until the next apply creates a new secret.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"client_secret_key_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The key ID of the secret (not the secret).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"client_secret_expires_at": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "When the secret expires (RFC 3339).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"granted_permissions": schema.SetNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "What is actually consented in the tenant, read back from it: app role assignments held " +
+					"by the service principal and its all-users delegated grants. Differs from `api_permissions` in a plan when " +
+					"consent was revoked or added outside Terraform.",
+				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(true)},
+			},
+			"steps": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "What the last apply did, step by step, like the green checks of Auto Registration: " +
+					"`register_application`, `assign_permissions`, `grant_admin_consent`, `create_client_secret`. Each has a " +
+					"`status` (`succeeded`, `unchanged`, `skipped`, `failed`, `not_started`) and a `detail`.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name":   schema.StringAttribute{Computed: true, MarkdownDescription: "The step."},
+					"status": schema.StringAttribute{Computed: true, MarkdownDescription: "Its result."},
+					"detail": schema.StringAttribute{Computed: true, MarkdownDescription: "What happened, in words."},
+				}},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *TargetRegistrationResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return nil
+}
+
+func (r *TargetRegistrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *TargetRegistrationResource) client(diags *diag.Diagnostics) *tenant.Client {
+	if r.data == nil {
+		diags.AddError("Provider not configured", "The stellar provider was not configured before use.")
+		return nil
+	}
+	c, err := r.data.requireTenant()
+	if err != nil {
+		diags.AddError("No credentials for the target tenant", err.Error())
+		return nil
+	}
+	return c
+}
+
+func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan targetRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, 20*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	desired, d := r.desired(ctx, client, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	run := newApplyRun(client, r.data.tenantID, desired)
+	run.create(ctx, plan)
+	resp.Diagnostics.Append(run.diags...)
+	// Whatever happened, state records what exists: a partial registration is
+	// saved (and tainted by Terraform when there was an error), so the next
+	// apply replaces it and destroy removes it; nothing is orphaned.
+	if run.state == nil {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
+}
+
+func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state targetRegistrationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, 5*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	reg, err := client.ReadRegistration(ctx, state.ObjectID.ValueString())
+	if errors.Is(err, tenant.ErrNotFound) {
+		tflog.Info(ctx, "application no longer exists; removing it from state", map[string]any{"object_id": state.ObjectID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addTenantError(&resp.Diagnostics, "Cannot read the registration", err)
+		return
+	}
+	newState, d := observe(ctx, client, state, reg)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if newState.TenantID.IsNull() && r.data.tenantID != "" {
+		newState.TenantID = types.StringValue(r.data.tenantID)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, newState)...)
+}
+
+func (r *TargetRegistrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state targetRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, 20*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	desired, d := r.desired(ctx, client, plan)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	run := newApplyRun(client, r.data.tenantID, desired)
+	run.update(ctx, plan, state)
+	resp.Diagnostics.Append(run.diags...)
+	if run.state != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
+	}
+}
+
+func (r *TargetRegistrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state targetRegistrationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, 10*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	objectID := state.ObjectID.ValueString()
+	// Deleting the application removes its service principal, role
+	// assignments and grants with it, in one call.
+	err := client.DeleteApplication(ctx, objectID)
+	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		addTenantError(&resp.Diagnostics, "Cannot delete the application", err)
+		return
+	}
+	if state.PermanentlyDeleteOnDestroy.ValueBool() {
+		err := client.PurgeDeletedApplication(ctx, objectID)
+		if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+			addTenantError(&resp.Diagnostics, "The application was deleted but cannot be removed from deleted items", err)
+			return
+		}
+	}
+}
+
+func (r *TargetRegistrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if !permissions.IsGUID(id) {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("%q is not a GUID. Import by the application's object ID or its Application (client) ID, "+
+				"for example: terraform import stellar_target_registration.this 00000000-0000-0000-0000-000000000000", id))
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	app, err := client.GetApplication(ctx, id)
+	if errors.Is(err, tenant.ErrNotFound) {
+		app, err = client.FindApplicationByAppID(ctx, id)
+	}
+	if errors.Is(err, tenant.ErrNotFound) {
+		resp.Diagnostics.AddError("Application not found",
+			fmt.Sprintf("No application with object ID or client ID %s exists in tenant %s.", id, r.data.tenantID))
+		return
+	}
+	if err != nil {
+		addTenantError(&resp.Diagnostics, "Cannot read the application to import", err)
+		return
+	}
+	state := importedState(ctx, app)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+// addTenantError turns a tenant error into a diagnostic that names Graph's code and what to do.
+func addTenantError(diags *diag.Diagnostics, summary string, err error) {
+	diags.AddError(summary, describeTenantError(err))
+}
+
+func describeTenantError(err error) string {
+	var terr *tenant.Error
+	if !errors.As(err, &terr) {
+		return err.Error()
+	}
+	detail := fmt.Sprintf("Microsoft Graph answered HTTP %d %s: %s", terr.Status, terr.Code, terr.Message)
+	switch {
+	case terr.Code == "Authorization_RequestDenied" || terr.Status == 403:
+		detail += "\n\nHow to fix it: the application the provider signs in with lacks a Microsoft Graph application permission " +
+			"for this call. Grant it Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All and " +
+			"DelegatedPermissionGrant.ReadWrite.All with admin consent."
+	case terr.Status == 429 || terr.Status >= 500:
+		detail += "\n\nHow to fix it: the service is throttling or unavailable; run the same command again. Terraform state records what was done."
+	}
+	if terr.RequestID != "" {
+		detail += "\n(request-id " + terr.RequestID + ")"
+	}
+	return detail
+}

@@ -1,0 +1,217 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/permissions"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/validation"
+)
+
+// targetValidationModel is shared by the data source and the ephemeral
+// resource: the same inputs, the same report.
+type targetValidationModel struct {
+	EmailAddress              types.String `tfsdk:"email_address"`
+	ClientID                  types.String `tfsdk:"client_id"`
+	TenantID                  types.String `tfsdk:"tenant_id"`
+	ClientSecret              types.String `tfsdk:"client_secret"`
+	ClientCertificate         types.String `tfsdk:"client_certificate"`
+	ClientCertificatePassword types.String `tfsdk:"client_certificate_password"`
+	RequiredPermissions       types.Set    `tfsdk:"required_permissions"`
+	FailOnInvalid             types.Bool   `tfsdk:"fail_on_invalid"`
+	Valid                     types.Bool   `tfsdk:"valid"`
+	Checks                    types.List   `tfsdk:"checks"`
+	MissingPermissions        types.Set    `tfsdk:"missing_permissions"`
+	GrantedPermissions        types.Set    `tfsdk:"granted_permissions"`
+	ExcessPermissions         types.Set    `tfsdk:"excess_permissions"`
+	TenantDisplayName         types.String `tfsdk:"tenant_display_name"`
+	ResolvedTenantID          types.String `tfsdk:"resolved_tenant_id"`
+	UserID                    types.String `tfsdk:"user_id"`
+	TokenExpiresAt            types.String `tfsdk:"token_expires_at"`
+}
+
+var checkObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"name": types.StringType, "status": types.StringType, "detail": types.StringType, "fix": types.StringType, "code": types.StringType,
+}}
+
+type checkModel struct {
+	Name   string `tfsdk:"name"`
+	Status string `tfsdk:"status"`
+	Detail string `tfsdk:"detail"`
+	Fix    string `tfsdk:"fix"`
+	Code   string `tfsdk:"code"`
+}
+
+// Descriptions shared by both schemas.
+const (
+	validationDescription = "Checks credentials of an application that was registered by hand (or by another team, or " +
+		"kept in a vault) against the target tenant: the Validate button of Manual Registration. Each check is " +
+		"reported with its status, detail and, on failure, the fix: `input_format`, `tenant_exists`, " +
+		"`client_credentials`, `token_tenant`, `admin_consent`, `user_mailbox`, `exchange_access`.\n\n" +
+		"By default a failed check is an error that stops the plan; with `fail_on_invalid = false` the report is " +
+		"returned for `check` blocks and outputs."
+	descEmail       = "The email address of any user of the target tenant, for example `adele.vance@contoso.com`."
+	descClientID    = "The Application (client) ID to validate (a GUID)."
+	descTenantID    = "The Directory (tenant) ID (a GUID) or a verified domain such as `contoso.onmicrosoft.com`."
+	descSecret      = "The client secret value (not its ID). Exactly one of `client_secret` and `client_certificate` is required."
+	descCertificate = "A PEM bundle holding the certificate and its private key, used instead of `client_secret`."
+	descCertPass    = "The password of an encrypted private key in `client_certificate`."
+	descRequired    = "The permissions the migration tool needs, in the shape of `stellar_target_registration.api_permissions`. " +
+		"Defaults to the mailbox migration set. Only application permissions can be checked: an app-only token carries no delegated ones."
+	descFailOnInvalid = "Whether a failed check is an error (default `true`). Set `false` to read the report in `check` blocks or outputs."
+	descValid         = "True when every check passed or was skipped."
+	descChecks        = "Every check, in order, with `name`, `status` (`passed`, `failed`, `skipped`), `detail`, `fix` and `code` (the AADSTS or Graph error code)."
+	descMissing       = "Required application permissions that are not consented, by API."
+	descGranted       = "Application permissions consented to the app, read from its tokens, by API."
+	descExcess        = "Consented application permissions beyond those required: candidates for trimming, for least privilege."
+	descTenantName    = "The tenant's display name, when the app may read the organization (Organization.Read.All)."
+	descResolvedTID   = "The tenant's ID (GUID) from the token, also when `tenant_id` was a domain."
+	descUserID        = "The object ID of the user with `email_address`."
+	descTokenExpires  = "When the Microsoft Graph token issued during validation expires (RFC 3339)."
+)
+
+// guidValidator and the others below check formats at plan time, where the
+// values are known, naming the attribute and what a right value looks like.
+type formatValidator struct {
+	description string
+	problem     func(string) string
+}
+
+func (v formatValidator) Description(context.Context) string         { return v.description }
+func (v formatValidator) MarkdownDescription(context.Context) string { return v.description }
+func (v formatValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if p := v.problem(req.ConfigValue.ValueString()); p != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.description, p)
+	}
+}
+
+var (
+	emailFormat    = formatValidator{"email address", validation.EmailProblem}
+	clientIDFormat = formatValidator{"client ID", validation.ClientIDProblem}
+	tenantFormat   = formatValidator{"tenant", validation.TenantProblem}
+)
+
+// runValidation turns the configuration into a validation run and the
+// report back into the model, adding error diagnostics for failed checks
+// when fail_on_invalid is on.
+func runValidation(ctx context.Context, data *providerData, m *targetValidationModel, diags *diag.Diagnostics) {
+	if data == nil {
+		diags.AddError("Provider not configured", "The stellar provider was not configured before use.")
+		return
+	}
+	required := permissions.DefaultSet()
+	if !m.RequiredPermissions.IsNull() {
+		models, d := permissionModels(ctx, m.RequiredPermissions)
+		diags.Append(d...)
+		required = nil
+		for _, pm := range models {
+			required = append(required, permissions.Request{API: pm.API, Application: pm.Application, Delegated: pm.Delegated})
+		}
+	}
+	in := validation.Input{
+		Cloud: data.cloud, HTTPClient: data.httpClient,
+		TenantID: m.TenantID.ValueString(), ClientID: m.ClientID.ValueString(),
+		ClientSecret: m.ClientSecret.ValueString(), EmailAddress: m.EmailAddress.ValueString(),
+		Certificate: []byte(m.ClientCertificate.ValueString()), CertificatePassword: m.ClientCertificatePassword.ValueString(),
+		Required: required,
+	}
+	report := validation.Run(ctx, in)
+
+	var checks []checkModel
+	for _, c := range report.Checks {
+		checks = append(checks, checkModel(c))
+	}
+	var d diag.Diagnostics
+	m.Checks, d = types.ListValueFrom(ctx, checkObjectType, checks)
+	diags.Append(d...)
+	m.Valid = types.BoolValue(report.Valid)
+	for _, out := range []struct {
+		target *types.Set
+		from   map[string][]string
+	}{{&m.MissingPermissions, report.Missing}, {&m.GrantedPermissions, report.Granted}, {&m.ExcessPermissions, report.Excess}} {
+		*out.target, d = permissionSetValue(ctx, byAPI(out.from))
+		diags.Append(d...)
+	}
+	m.TenantDisplayName = optionalString(report.TenantDisplayName)
+	m.ResolvedTenantID = optionalString(report.TenantID)
+	m.UserID = optionalString(report.UserID)
+	m.TokenExpiresAt = types.StringNull()
+	if !report.TokenExpiresAt.IsZero() {
+		m.TokenExpiresAt = types.StringValue(report.TokenExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if m.FailOnInvalid.IsNull() {
+		m.FailOnInvalid = types.BoolValue(true)
+	}
+	if !m.FailOnInvalid.ValueBool() {
+		return
+	}
+	for _, c := range report.Checks {
+		if c.Status != validation.Failed {
+			continue
+		}
+		detail := c.Detail
+		if c.Code != "" {
+			detail += "\n\nCode: " + c.Code
+		}
+		if c.Fix != "" {
+			detail += "\n\nHow to fix it: " + c.Fix
+		}
+		detail += "\n\nSet fail_on_invalid = false to get the report without failing."
+		diags.AddAttributeError(blamedAttribute(c), fmt.Sprintf("Validation check %q failed", c.Name), detail)
+	}
+}
+
+// blamedAttribute names the input a failed check points at.
+func blamedAttribute(c validation.Check) path.Path {
+	switch c.Code {
+	case "AADSTS90002", "AADSTS900023":
+		return path.Root("tenant_id")
+	case "AADSTS700016", "AADSTS7000229":
+		return path.Root("client_id")
+	case "AADSTS7000215", "AADSTS7000222":
+		return path.Root("client_secret")
+	}
+	switch c.Name {
+	case validation.CheckUserMailbox:
+		return path.Root("email_address")
+	case validation.CheckAdminConsent, validation.CheckExchangeAccess:
+		return path.Root("required_permissions")
+	case validation.CheckTokenTenant, validation.CheckTenantExists:
+		return path.Root("tenant_id")
+	}
+	return path.Root("client_id")
+}
+
+func byAPI(m map[string][]string) []apiPermissionModel {
+	out := []apiPermissionModel{}
+	apis := make([]string, 0, len(m))
+	for api := range m {
+		apis = append(apis, api)
+	}
+	sort.Strings(apis)
+	for _, api := range apis {
+		if len(m[api]) == 0 {
+			continue
+		}
+		out = append(out, apiPermissionModel{API: api, Application: m[api], Delegated: []string{}})
+	}
+	return out
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}

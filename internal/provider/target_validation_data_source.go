@@ -1,0 +1,123 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = &TargetValidationDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &TargetValidationDataSource{}
+)
+
+// NewTargetValidationDataSource is the constructor providerserver uses.
+func NewTargetValidationDataSource() datasource.DataSource {
+	return &TargetValidationDataSource{}
+}
+
+// TargetValidationDataSource is the Validate button as a data source.
+type TargetValidationDataSource struct {
+	data *providerData
+}
+
+func (d *TargetValidationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_target_validation"
+}
+
+func validationPermissionAttributes(computed bool) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"api":         schema.StringAttribute{Required: !computed, Computed: computed, MarkdownDescription: "The API: `microsoft_graph`, `exchange_online` or an application ID.", Validators: stringValidators(!computed, apiNameValidator{})},
+		"application": schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Application permissions by name."},
+		"delegated":   schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Delegated permissions by name (not checked: app-only tokens carry none)."},
+	}
+}
+
+func stringValidators(on bool, vs ...validator.String) []validator.String {
+	if !on {
+		return nil
+	}
+	return vs
+}
+
+func (d *TargetValidationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	computedPermissions := func(desc string) schema.SetNestedAttribute {
+		return schema.SetNestedAttribute{Computed: true, MarkdownDescription: desc, NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(true)}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: validationDescription + "\n\nThe inputs, secret included, are kept in state like any data source's; " +
+			"use the `stellar_target_validation` ephemeral resource (Terraform 1.10+) to keep the secret out of state.",
+		Attributes: map[string]schema.Attribute{
+			"email_address":               schema.StringAttribute{Required: true, MarkdownDescription: descEmail, Validators: []validator.String{emailFormat}},
+			"client_id":                   schema.StringAttribute{Required: true, MarkdownDescription: descClientID, Validators: []validator.String{clientIDFormat}},
+			"tenant_id":                   schema.StringAttribute{Required: true, MarkdownDescription: descTenantID, Validators: []validator.String{tenantFormat}},
+			"client_secret":               schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descSecret},
+			"client_certificate":          schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertificate},
+			"client_certificate_password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertPass},
+			"required_permissions": schema.SetNestedAttribute{Optional: true, MarkdownDescription: descRequired,
+				NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(false)}},
+			"fail_on_invalid":     schema.BoolAttribute{Optional: true, MarkdownDescription: descFailOnInvalid},
+			"valid":               schema.BoolAttribute{Computed: true, MarkdownDescription: descValid},
+			"checks":              schema.ListNestedAttribute{Computed: true, MarkdownDescription: descChecks, NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()}},
+			"missing_permissions": computedPermissions(descMissing),
+			"granted_permissions": computedPermissions(descGranted),
+			"excess_permissions":  computedPermissions(descExcess),
+			"tenant_display_name": schema.StringAttribute{Computed: true, MarkdownDescription: descTenantName},
+			"resolved_tenant_id":  schema.StringAttribute{Computed: true, MarkdownDescription: descResolvedTID},
+			"user_id":             schema.StringAttribute{Computed: true, MarkdownDescription: descUserID},
+			"token_expires_at":    schema.StringAttribute{Computed: true, MarkdownDescription: descTokenExpires},
+		},
+	}
+}
+
+func checkAttributes() map[string]schema.Attribute {
+	attrs := map[string]schema.Attribute{}
+	for name, desc := range checkFieldDescriptions {
+		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	return attrs
+}
+
+var checkFieldDescriptions = map[string]string{
+	"name":   "The check.",
+	"status": "`passed`, `failed` or `skipped`.",
+	"detail": "What was found.",
+	"fix":    "What to do, for a failed check.",
+	"code":   "The AADSTS or Microsoft Graph error code behind a failure.",
+}
+
+func (d *TargetValidationDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("client_secret"), path.MatchRoot("client_certificate")),
+	}
+}
+
+func (d *TargetValidationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", "The provider handed this data source an unexpected type.")
+		return
+	}
+	d.data = data
+}
+
+func (d *TargetValidationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m targetValidationModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	runValidation(ctx, d.data, &m, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

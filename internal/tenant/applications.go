@@ -1,0 +1,143 @@
+package tenant
+
+import (
+	"context"
+	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/directory"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// appSelect is what Application holds; asking for no more keeps replies small.
+var appSelect = []string{"id", "appId", "displayName", "requiredResourceAccess", "passwordCredentials"}
+
+func (c *Client) applications() *applications.ApplicationsRequestBuilder {
+	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter)
+}
+
+// CreateApplication registers an app, single-tenant, requesting access.
+func (c *Client) CreateApplication(ctx context.Context, displayName string, access []ResourceAccess) (*Application, error) {
+	const op = "CreateApplication"
+	body := models.NewApplication()
+	body.SetDisplayName(ptr(displayName))
+	// Graph's default audience admits other tenants and personal accounts;
+	// a migration app acts on this tenant only.
+	body.SetSignInAudience(ptr("AzureADMyOrg"))
+	if access != nil {
+		rra, err := fromResourceAccess(access)
+		if err != nil {
+			return nil, mapError(op, err)
+		}
+		body.SetRequiredResourceAccess(rra)
+	}
+	app, err := c.applications().Post(ctx, body, nil)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	return toApplication(app), nil
+}
+
+// GetApplication reads an app by object ID; ErrNotFound if it is gone.
+func (c *Client) GetApplication(ctx context.Context, objectID string) (*Application, error) {
+	app, err := c.applications().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: appSelect},
+	})
+	if err != nil {
+		return nil, mapError("GetApplication", err)
+	}
+	return toApplication(app), nil
+}
+
+// FindApplicationByAppID reads an app by its client ID; ErrNotFound if none.
+func (c *Client) FindApplicationByAppID(ctx context.Context, appID string) (*Application, error) {
+	const op = "FindApplicationByAppID"
+	res, err := c.applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: eq("appId", appID), Select: appSelect},
+	})
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if len(res.GetValue()) == 0 {
+		return nil, notFound(op, "application with appId "+appID)
+	}
+	return toApplication(res.GetValue()[0]), nil
+}
+
+// UpdateApplication changes the display name and/or the requested
+// permissions; a nil argument leaves that property as it is, an empty
+// access slice removes every requested permission.
+func (c *Client) UpdateApplication(ctx context.Context, objectID string, displayName *string, access []ResourceAccess) error {
+	const op = "UpdateApplication"
+	if displayName == nil && access == nil {
+		return nil
+	}
+	body := models.NewApplication()
+	if displayName != nil {
+		body.SetDisplayName(displayName)
+	}
+	if access != nil {
+		rra, err := fromResourceAccess(access)
+		if err != nil {
+			return mapError(op, err)
+		}
+		body.SetRequiredResourceAccess(rra)
+	}
+	_, err := c.applications().ByApplicationId(objectID).Patch(ctx, body, nil)
+	return mapError(op, err)
+}
+
+// DeleteApplication soft-deletes an app (it can be restored for 30 days, and
+// its service principal goes with it); ErrNotFound when it is already gone.
+func (c *Client) DeleteApplication(ctx context.Context, objectID string) error {
+	return mapError("DeleteApplication", c.applications().ByApplicationId(objectID).Delete(ctx, nil))
+}
+
+// PurgeDeletedApplication removes a soft-deleted app for good, freeing its
+// name and identifiers; ErrNotFound when it is not in the deleted items.
+func (c *Client) PurgeDeletedApplication(ctx context.Context, objectID string) error {
+	err := directory.NewDirectoryRequestBuilderInternal(map[string]string{}, c.adapter).
+		DeletedItems().ByDirectoryObjectId(objectID).Delete(ctx, nil)
+	return mapError("PurgeDeletedApplication", err)
+}
+
+// AddPassword adds a client secret ending at end (zero: Graph's default of
+// two years). The result is the only place the secret's text ever appears.
+// A 404 is retried as replication lag: the app is typically seconds old.
+func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (*Password, error) {
+	const op = "AddPassword"
+	cred := models.NewPasswordCredential()
+	if displayName != "" {
+		cred.SetDisplayName(ptr(displayName))
+	}
+	if !end.IsZero() {
+		cred.SetEndDateTime(ptr(end.UTC()))
+	}
+	body := applications.NewItemAddPasswordPostRequestBody()
+	body.SetPasswordCredential(cred)
+	var pw models.PasswordCredentialable
+	err := c.untilReplicated(ctx, func() error {
+		var err error
+		pw, err = c.applications().ByApplicationId(objectID).AddPassword().Post(ctx, body, nil)
+		return mapError(op, err)
+	}, isNotFound)
+	if err != nil {
+		return nil, err
+	}
+	p := toPassword(pw)
+	return &p, nil
+}
+
+// RemovePassword deletes the client secret keyID from the app.
+func (c *Client) RemovePassword(ctx context.Context, objectID, keyID string) error {
+	const op = "RemovePassword"
+	id, err := parseGUID("password keyId", keyID)
+	if err != nil {
+		return mapError(op, err)
+	}
+	body := applications.NewItemRemovePasswordPostRequestBody()
+	body.SetKeyId(id)
+	return mapError(op, c.applications().ByApplicationId(objectID).RemovePassword().Post(ctx, body, nil))
+}
+
+func isNotFound(e *Error) bool { return e.Status == 404 }

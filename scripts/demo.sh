@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# make demo: the provider against its tenant emulator, end to end, offline.
+#   build the provider and the emulator -> start the emulator -> plan -> apply
+#   -> plan again (must show no changes) -> outputs -> validate (if the example
+#   exists) -> destroy -> stop the emulator.
+# Every stage prints a banner and its result; the first failure stops the demo
+# and the script exits non-zero. Nothing is downloaded: the provider comes from
+# a dev_overrides CLI config, and the CLI from scripts/terraform-path.sh.
+#
+# Environment:
+#   STELLAR_DEMO_EXAMPLE   configuration to run (default: examples/quickstart)
+#   STELLAR_DEMO_VALIDATE  validation configuration (default: examples/validate-registration)
+#   STELLAR_DEMO_KEEP=1    keep the work folder (state, logs) even on success
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+example=${STELLAR_DEMO_EXAMPLE:-$root/examples/quickstart}
+validate=${STELLAR_DEMO_VALIDATE:-$root/examples/validate-registration}
+
+if [ -t 1 ]; then
+  bold=$'\e[1m' green=$'\e[32m' red=$'\e[31m' reset=$'\e[0m' nocolor=()
+else
+  bold='' green='' red='' reset='' nocolor=(-no-color)
+fi
+
+stages=()  # "name|result" for the summary
+stage=''
+stage_start=0
+begin() {
+  stage=$1
+  stage_start=$SECONDS
+  printf '\n%s==> %s%s\n' "$bold" "$stage" "$reset"
+}
+pass() {
+  local note=${1:-}
+  printf '%s<== %s: PASSED%s%s (%ss)\n' "$green" "$stage" "${note:+ - $note}" "$reset" "$((SECONDS - stage_start))"
+  stages+=("$stage|passed${note:+ ($note)}")
+  stage=''
+}
+skip() {
+  printf '<== %s: SKIPPED (%s)\n' "$stage" "$1"
+  stages+=("$stage|skipped: $1")
+  stage=''
+}
+summary() {
+  local s
+  printf '\n%sDemo summary%s\n' "$bold" "$reset"
+  for s in "${stages[@]}"; do
+    printf '  %-50s %s\n' "${s%%|*}" "${s#*|}"
+  done
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/stellar-demo.XXXXXX")
+emulator_pid=''
+# On any exit: report the failing stage, stop the emulator, and keep the work
+# folder when something went wrong so its state and logs can be read.
+finish() {
+  local rc=$?
+  set +e
+  if [ -n "$stage" ]; then
+    printf '%s<== %s: FAILED%s (exit %s, %ss)\n' "$red" "$stage" "$reset" "$rc" "$((SECONDS - stage_start))"
+    stages+=("$stage|FAILED")
+    [ "$rc" -ne 0 ] || rc=1
+  fi
+  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill -TERM "$emulator_pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$emulator_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$emulator_pid" 2>/dev/null
+    wait "$emulator_pid" 2>/dev/null
+    echo "Emulator stopped."
+  fi
+  if [ "$rc" -ne 0 ] && [ -s "$work/emulator.log" ]; then
+    printf '\nLast lines of the emulator log (%s):\n' "$work/emulator.log"
+    tail -n 20 "$work/emulator.log"
+  fi
+  [ ${#stages[@]} -eq 0 ] || summary
+  if [ "$rc" -ne 0 ] || [ -n "${STELLAR_DEMO_KEEP:-}" ]; then
+    printf '\nWork folder kept: %s\n' "$work"
+  else
+    rm -rf "$work"
+  fi
+  if [ "$rc" -eq 0 ]; then
+    printf '\n%sDemo passed.%s\n' "$green$bold" "$reset"
+  else
+    printf '\n%sDemo FAILED.%s\n' "$red$bold" "$reset"
+  fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ ! -d "$example" ]; then
+  echo "No configuration at $example (set STELLAR_DEMO_EXAMPLE to run another)."
+  exit 1
+fi
+
+# ---------------------------------------------------------------------------
+begin "Build the provider and the emulator"
+mkdir -p "$work/bin"
+# One go build: both binaries are linked in parallel.
+(cd "$root" && go build -o "$work/bin/" . ./cmd/stellar-emulator)
+ls "$work/bin"
+pass
+
+# ---------------------------------------------------------------------------
+begin "Find a Terraform CLI and point it at the build"
+tf=$("$root/scripts/terraform-path.sh")
+# dev_overrides for both registries: terraform resolves stellar-migrator/stellar
+# on registry.terraform.io, OpenTofu on registry.opentofu.org. With it, no
+# `init` is needed (nor possible offline) for this provider.
+export TF_CLI_CONFIG_FILE=$work/terraformrc
+cat >"$TF_CLI_CONFIG_FILE" <<HCL
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/stellar-migrator/stellar"  = "$work/bin"
+    "registry.opentofu.org/stellar-migrator/stellar" = "$work/bin"
+  }
+  direct {}
+}
+HCL
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+echo "$("$tf" version | head -n 1) at $tf, provider from $work/bin (dev_overrides)"
+pass "$(basename "$tf")"
+
+# ---------------------------------------------------------------------------
+begin "Start the tenant emulator"
+env_file=$work/emulator.env
+"$work/bin/stellar-emulator" -env-file "$env_file" >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+# The emulator writes the file atomically once it listens: poll, bounded.
+for _ in $(seq 1 300); do
+  [ -s "$env_file" ] && break
+  if ! kill -0 "$emulator_pid" 2>/dev/null; then
+    echo "The emulator exited before it was ready."
+    exit 1
+  fi
+  sleep 0.1
+done
+if [ ! -s "$env_file" ]; then
+  echo "The emulator wrote no $env_file within 30 s."
+  exit 1
+fi
+# shellcheck source=/dev/null
+. "$env_file"
+for v in ARM_TENANT_ID ARM_CLIENT_ID ARM_CLIENT_SECRET STELLAR_AUTHORITY_HOST STELLAR_GRAPH_ENDPOINT STELLAR_CA_CERTIFICATE_FILE; do
+  if [ -z "${!v:-}" ]; then
+    echo "The emulator's env file does not set $v."
+    exit 1
+  fi
+done
+echo "Emulator (pid $emulator_pid) at $STELLAR_GRAPH_ENDPOINT, tenant $ARM_TENANT_ID"
+echo "Signing in as the bootstrap app $ARM_CLIENT_ID (secret from the env file, not shown)"
+pass
+
+# copy_config copies a configuration without any local state or lock file.
+copy_config() {
+  mkdir -p "$2"
+  cp -R "$1/." "$2/"
+  rm -rf "$2/.terraform" "$2"/terraform.tfstate* "$2/.terraform.lock.hcl"
+}
+
+run_dir=$work/$(basename "$example")
+copy_config "$example" "$run_dir"
+cd "$run_dir"
+
+# ---------------------------------------------------------------------------
+begin "Plan ($(basename "$example"))"
+"$tf" plan "${nocolor[@]}" -compact-warnings -input=false
+pass
+
+begin "Apply"
+"$tf" apply "${nocolor[@]}" -compact-warnings -input=false -auto-approve
+pass
+
+begin "Plan again: expect no changes"
+set +e
+"$tf" plan "${nocolor[@]}" -compact-warnings -input=false -detailed-exitcode
+code=$?
+set -e
+case "$code" in
+  0) pass "no changes" ;;
+  2) echo "The second plan wants changes: the apply did not converge (see the plan above)."; exit 2 ;;
+  *) echo "The second plan failed."; exit "$code" ;;
+esac
+
+# ---------------------------------------------------------------------------
+begin "Outputs"
+# Terraform prints outputs marked sensitive (the client secret) as <sensitive>.
+"$tf" output "${nocolor[@]}"
+pass
+
+# ---------------------------------------------------------------------------
+begin "Validate the registration"
+if [ -d "$validate" ]; then
+  # Every output of the first configuration becomes a TF_VAR_ of the same name
+  # (the secret too, through the environment only); the validation config
+  # declares the variables it wants.
+  names=$("$tf" output "${nocolor[@]}" | sed -n 's/^\([A-Za-z_][A-Za-z0-9_-]*\) = .*/\1/p')
+  for name in $names; do
+    if value=$("$tf" output -raw "$name" 2>/dev/null); then :; else value=$("$tf" output -json "$name"); fi
+    export "TF_VAR_$name=$value"
+  done
+  validate_dir=$work/$(basename "$validate")
+  copy_config "$validate" "$validate_dir"
+  (cd "$validate_dir" && "$tf" apply "${nocolor[@]}" -compact-warnings -input=false -auto-approve)
+  pass
+else
+  skip "no $(basename "$validate") example yet"
+fi
+
+# ---------------------------------------------------------------------------
+begin "Destroy"
+"$tf" destroy "${nocolor[@]}" -compact-warnings -input=false -auto-approve
+pass

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Prints the absolute path of a Terraform-compatible CLI the acceptance tests
+# and the demo can use, finding it or building it:
+#   1. $TF_ACC_TERRAFORM_PATH, if set (it must be executable);
+#   2. terraform, then tofu, on PATH;
+#   3. the OpenTofu pinned in tools/tofu/go.mod, built once from the Go module
+#      proxy into ${XDG_CACHE_HOME:-~/.cache}/terraform-provider-stellar/tofu-<version>/.
+# The Go module proxy is the one source this project's machines always reach,
+# which is why the fallback is built rather than downloaded as a release.
+#
+# Usage:
+#   scripts/terraform-path.sh            print the path
+#   scripts/terraform-path.sh --env      print `export` lines for terraform-plugin-testing
+#                                        (TF_ACC_TERRAFORM_PATH, TF_CLI_CONFIG_FILE, and for
+#                                        OpenTofu TF_ACC_PROVIDER_NAMESPACE/HOST), for eval
+#   scripts/terraform-path.sh --opentofu skip steps 1-2: use (or build) the pinned OpenTofu
+# Progress goes to stderr; stdout carries only the answer.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=path
+only_tofu=false
+for arg in "$@"; do
+  case "$arg" in
+    --env) mode="env" ;;
+    --opentofu) only_tofu=true ;;
+    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "terraform-path.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf 'terraform-path.sh: %s\n' "$*" >&2; }
+
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-stellar"
+
+tofu_version() {
+  awk '$1 == "github.com/opentofu/opentofu" { print $2; exit }' "$root/tools/tofu/go.mod"
+}
+
+# build_tofu prints the path of the pinned OpenTofu, building it when the
+# cache does not hold it yet.
+build_tofu() {
+  local version dir bin tmp start
+  version=$(tofu_version)
+  if [ -z "$version" ]; then
+    log "no github.com/opentofu/opentofu requirement in tools/tofu/go.mod"
+    return 1
+  fi
+  dir="$cache_root/tofu-$version"
+  bin="$dir/tofu"
+  if [ -x "$bin" ]; then
+    printf '%s\n' "$bin"
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "neither terraform nor tofu is installed, and go is not on PATH to build OpenTofu $version"
+    return 1
+  fi
+  mkdir -p "$dir"
+  tmp="$dir/tofu.partial.$$"
+  log "building OpenTofu $version into $dir (once; several minutes on 2 cores)"
+  start=$SECONDS
+  # CGO off like OpenTofu's releases; built to a temporary name and renamed so
+  # that a build interrupted half-way is never taken for a usable binary.
+  if ! (cd "$root/tools/tofu" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' \
+    -o "$tmp" github.com/opentofu/opentofu/cmd/tofu); then
+    rm -f "$tmp"
+    log "building OpenTofu $version failed"
+    return 1
+  fi
+  mv -f "$tmp" "$bin"
+  log "built OpenTofu $version in $((SECONDS - start)) s"
+  printf '%s\n' "$bin"
+}
+
+# usable reports whether $1 runs and answers `version`; a broken symlink or a
+# binary for another platform is skipped rather than handed to the tests.
+usable() {
+  CHECKPOINT_DISABLE=1 timeout 30 "$1" version >/dev/null 2>&1
+}
+
+find_binary() {
+  local candidate
+  if ! $only_tofu; then
+    if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
+      if [ -x "$TF_ACC_TERRAFORM_PATH" ]; then
+        (cd "$(dirname "$TF_ACC_TERRAFORM_PATH")" && printf '%s/%s\n' "$(pwd -P)" "$(basename "$TF_ACC_TERRAFORM_PATH")")
+        return 0
+      fi
+      log "TF_ACC_TERRAFORM_PATH=$TF_ACC_TERRAFORM_PATH is not an executable file"
+      return 1
+    fi
+    for name in terraform tofu; do
+      candidate=$(command -v "$name" 2>/dev/null || true)
+      if [ -n "$candidate" ] && usable "$candidate"; then
+        printf '%s\n' "$candidate"
+        return 0
+      fi
+    done
+  fi
+  build_tofu
+}
+
+bin=$(find_binary)
+case "$bin" in
+  /*) ;;
+  *) bin="$(cd "$(dirname "$bin")" && pwd -P)/$(basename "$bin")" ;;
+esac
+
+if [ "$mode" = path ]; then
+  printf '%s\n' "$bin"
+  exit 0
+fi
+
+# --env: what terraform-plugin-testing needs to run offline.
+q() { printf '%q' "$1"; }
+echo "export TF_ACC_TERRAFORM_PATH=$(q "$bin")"
+# An empty CLI config, always: a developer's own (dev_overrides,
+# provider_installation, plugin_cache_dir, credentials) stays out of the tests.
+mkdir -p "$cache_root"
+: >"$cache_root/empty.tfrc"
+echo "export TF_CLI_CONFIG_FILE=$(q "$cache_root/empty.tfrc")"
+echo "export CHECKPOINT_DISABLE=1"
+# terraform-plugin-testing reattaches the in-process provider under
+# registry.terraform.io/hashicorp/<name>; OpenTofu resolves the implied
+# provider "stellar" to registry.opentofu.org/hashicorp/stellar instead.
+if CHECKPOINT_DISABLE=1 timeout 30 "$bin" version 2>/dev/null | head -n 1 | grep -q OpenTofu; then
+  echo "export TF_ACC_PROVIDER_NAMESPACE=hashicorp"
+  echo "export TF_ACC_PROVIDER_HOST=registry.opentofu.org"
+fi
