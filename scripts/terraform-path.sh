@@ -60,9 +60,12 @@ build_tofu() {
   tmp="$dir/tofu.partial.$$"
   log "building OpenTofu $version into $dir (once; several minutes on 2 cores)"
   start=$SECONDS
-  # CGO off like OpenTofu's releases; built to a temporary name and renamed so
-  # that a build interrupted half-way is never taken for a usable binary.
-  if ! (cd "$root/tools/tofu" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' \
+  # The flags of OpenTofu's own release build (.goreleaser.yaml): CGO off, and
+  # version.dev=no, without which it calls itself "1.x.y-dev". Built to a
+  # temporary name and renamed, so that a build interrupted half-way is never
+  # taken for a usable binary.
+  if ! (cd "$root/tools/tofu" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+    -ldflags='-s -w -X github.com/opentofu/opentofu/version.dev=no' \
     -o "$tmp" github.com/opentofu/opentofu/cmd/tofu); then
     rm -f "$tmp"
     log "building OpenTofu $version failed"
@@ -76,7 +79,13 @@ build_tofu() {
 # usable reports whether $1 runs and answers `version`; a broken symlink or a
 # binary for another platform is skipped rather than handed to the tests.
 usable() {
-  CHECKPOINT_DISABLE=1 timeout 30 "$1" version >/dev/null 2>&1
+  tf_version "$1" >/dev/null
+}
+
+# tf_version prints `version` output; the CLI config is emptied because a
+# missing or broken one adds warnings to stdout.
+tf_version() {
+  CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null timeout 30 "$1" version 2>/dev/null
 }
 
 find_binary() {
@@ -124,7 +133,10 @@ echo "export CHECKPOINT_DISABLE=1"
 # terraform-plugin-testing reattaches the in-process provider under
 # registry.terraform.io/hashicorp/<name>; OpenTofu resolves the implied
 # provider "stellar" to registry.opentofu.org/hashicorp/stellar instead.
-if CHECKPOINT_DISABLE=1 timeout 30 "$bin" version 2>/dev/null | head -n 1 | grep -q OpenTofu; then
+# (The output is captured first: grep -q closing the pipe early would make
+# pipefail report the CLI as failed.)
+version_text=$(tf_version "$bin" || true)
+if grep -q '^OpenTofu v' <<<"$version_text"; then
   echo "export TF_ACC_PROVIDER_NAMESPACE=hashicorp"
   echo "export TF_ACC_PROVIDER_HOST=registry.opentofu.org"
 fi

@@ -7,6 +7,7 @@ package acctest
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -108,3 +109,26 @@ func PreCheck(t *testing.T) {
 }
 
 var setupOnce = sync.OnceValue(setupTerraformEnv)
+
+// ExpectSecretFreeError is for resource.TestCase.ErrorCheck, in place of
+// TestStep.ExpectError when the error must also be checked for leaks: it
+// accepts an error that matches want and contains none of secrets. The
+// second function reports whether such an error was seen, since ErrorCheck
+// is not called when a step succeeds.
+func ExpectSecretFreeError(want *regexp.Regexp, secrets ...string) (func(error) error, func() bool) {
+	var seen bool
+	check := func(err error) error {
+		text := err.Error()
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				return fmt.Errorf("the error output contains a secret:\n%s", text)
+			}
+		}
+		if !want.MatchString(text) {
+			return fmt.Errorf("the error does not match %s:\n%s", want, text)
+		}
+		seen = true
+		return nil
+	}
+	return check, func() bool { return seen }
+}

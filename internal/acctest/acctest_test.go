@@ -42,7 +42,9 @@ func fakeCLI(t *testing.T, dir, name, firstLine string) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\necho '"+firstLine+"'\n"), 0o755); err != nil {
+	// The warning first, as OpenTofu prints it when TF_CLI_CONFIG_FILE names a missing file.
+	script := "#!/bin/sh\necho\necho 'Warning: Unable to open CLI configuration file'\necho '" + firstLine + "'\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p

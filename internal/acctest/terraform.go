@@ -172,11 +172,21 @@ func isExecutable(p string) bool {
 }
 
 // isOpenTofu asks the binary, since a tofu may be installed as "terraform".
+// It looks at every line: a missing CLI config file puts warnings on stdout
+// before the version.
 func isOpenTofu(bin string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "version")
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
 	out, err := cmd.Output()
-	return err == nil && strings.HasPrefix(strings.TrimSpace(string(out)), "OpenTofu")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(out)) {
+		if strings.HasPrefix(line, "OpenTofu v") {
+			return true
+		}
+	}
+	return false
 }

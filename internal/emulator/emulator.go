@@ -264,6 +264,7 @@ func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.T
 		Code:            rec.code,
 		ClientRequestID: r.Header.Get("client-request-id"),
 		Fault:           rec.fault,
+		Compressed:      strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip"),
 	})
 }
 

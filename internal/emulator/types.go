@@ -152,4 +152,6 @@ type Request struct {
 	ClientRequestID string
 	// Fault is true when an injected fault produced the response.
 	Fault bool
+	// Compressed is true when the request body came gzip-compressed (msgraph-sdk-go's default).
+	Compressed bool
 }

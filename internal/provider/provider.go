@@ -262,19 +262,6 @@ func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureR
 	tflog.Debug(ctx, "signed in to the target tenant", map[string]any{"tenant_id": claims.TenantID, "client_id": clientID})
 }
 
-// signInAttribute names the provider setting an AADSTS code points at.
-func signInAttribute(code int) (path.Path, bool) {
-	switch code {
-	case 90002, 900023:
-		return path.Root("tenant_id"), true
-	case 700016, 7000229:
-		return path.Root("client_id"), true
-	case 7000215, 7000222, 7000218:
-		return path.Root("client_secret"), true
-	}
-	return path.Empty(), false
-}
-
 type diagAdder interface {
 	AddError(summary, detail string)
 	AddAttributeError(p path.Path, summary, detail string)
@@ -284,11 +271,17 @@ func addSignInError(diags diagAdder, err error, summary string) {
 	var aerr *auth.Error
 	if errors.As(err, &aerr) {
 		detail := fmt.Sprintf("The token service answered: %s\n\nHow to fix it: %s", aerr.Error(), aerr.Fix())
-		if p, ok := signInAttribute(aerr.Code); ok {
-			diags.AddAttributeError(p, summary, detail)
-			return
+		// The auth package knows which setting each AADSTS code points at.
+		// A diagnostic on an attribute makes Terraform print its source
+		// line, so a sensitive one is named in words instead.
+		switch aerr.Setting {
+		case "":
+			diags.AddError(summary, detail)
+		case "client_secret", "client_certificate", "client_certificate_password":
+			diags.AddError(summary+" (check "+aerr.Setting+")", detail)
+		default:
+			diags.AddAttributeError(path.Root(aerr.Setting), summary, detail)
 		}
-		diags.AddError(summary, detail)
 		return
 	}
 	diags.AddError(summary, err.Error())

@@ -152,20 +152,25 @@ resource "stellar_target_registration" "test" {
 }
 `, tenant, s.BootstrapClientID, secret, e.URL(), e.URL(), e.CAFile())
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      block("0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", s.BootstrapSecret),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`AADSTS90002(.*\n)*.*How\s+to\s+fix\s+it`),
-			},
-			{
-				Config:      block(s.TenantID, "wrong-secret-value-0123456789abcdefghij"),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`AADSTS7000215(.*\n)*.*How\s+to\s+fix\s+it`),
-			},
-		},
-	})
+	wrongSecret := "wrong-secret-value-0123456789abcdefghij"
+	tests := []struct {
+		name, tenant, secret, want string
+	}{
+		{"wrong tenant", "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", s.BootstrapSecret, `AADSTS90002(.*\n)*.*How\s+to\s+fix\s+it(.*\n)*.*tenant_id`},
+		{"wrong secret", s.TenantID, wrongSecret, `AADSTS7000215(.*\n)*.*How\s+to\s+fix\s+it(.*\n)*.*client_secret`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check, sawError := acctest.ExpectSecretFreeError(regexp.MustCompile(tt.want), s.BootstrapSecret, wrongSecret)
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				ErrorCheck:               check,
+				Steps:                    []resource.TestStep{{Config: block(tt.tenant, tt.secret), PlanOnly: true}},
+			})
+			if !sawError() {
+				t.Fatal("the plan did not fail")
+			}
+		})
+	}
 }

@@ -150,10 +150,8 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 	if !report.TokenExpiresAt.IsZero() {
 		m.TokenExpiresAt = types.StringValue(report.TokenExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if m.FailOnInvalid.IsNull() {
-		m.FailOnInvalid = types.BoolValue(true)
-	}
-	if !m.FailOnInvalid.ValueBool() {
+	// fail_on_invalid defaults to true; the configured value is left as it is.
+	if !m.FailOnInvalid.IsNull() && !m.FailOnInvalid.ValueBool() {
 		return
 	}
 	for _, c := range report.Checks {
@@ -168,29 +166,35 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 			detail += "\n\nHow to fix it: " + c.Fix
 		}
 		detail += "\n\nSet fail_on_invalid = false to get the report without failing."
-		diags.AddAttributeError(blamedAttribute(c), fmt.Sprintf("Validation check %q failed", c.Name), detail)
+		summary := fmt.Sprintf("Validation check %q failed", c.Name)
+		if p, ok := blamedAttribute(c); ok {
+			diags.AddAttributeError(p, summary, detail)
+		} else {
+			diags.AddError(summary, detail)
+		}
 	}
 }
 
-// blamedAttribute names the input a failed check points at.
-func blamedAttribute(c validation.Check) path.Path {
+// blamedAttribute names the input a failed check points at. It names no
+// sensitive input: Terraform would print that input's source line.
+func blamedAttribute(c validation.Check) (path.Path, bool) {
 	switch c.Code {
 	case "AADSTS90002", "AADSTS900023":
-		return path.Root("tenant_id")
+		return path.Root("tenant_id"), true
 	case "AADSTS700016", "AADSTS7000229":
-		return path.Root("client_id")
+		return path.Root("client_id"), true
 	case "AADSTS7000215", "AADSTS7000222":
-		return path.Root("client_secret")
+		return path.Empty(), false
 	}
 	switch c.Name {
 	case validation.CheckUserMailbox:
-		return path.Root("email_address")
+		return path.Root("email_address"), true
 	case validation.CheckAdminConsent, validation.CheckExchangeAccess:
-		return path.Root("required_permissions")
+		return path.Root("required_permissions"), true
 	case validation.CheckTokenTenant, validation.CheckTenantExists:
-		return path.Root("tenant_id")
+		return path.Root("tenant_id"), true
 	}
-	return path.Root("client_id")
+	return path.Empty(), false
 }
 
 func byAPI(m map[string][]string) []apiPermissionModel {
