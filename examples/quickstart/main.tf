@@ -19,6 +19,27 @@ resource "stellar_target_registration" "migrator" {
   display_name = "Stellar Migrator - target"
 }
 
+# The Validate button of Manual Registration, fed by what the registration
+# created: it signs in with the new credentials and checks consent, the user
+# and the mailbox, so a broken registration fails here and not in the tool.
+variable "migration_user_email" {
+  description = "A user of the target tenant whose mailbox the migration tool will write to."
+  type        = string
+  default     = "adele.vance@contoso.com" # a user of the tenant emulator
+}
+
+data "stellar_target_validation" "migrator" {
+  email_address = var.migration_user_email
+  client_id     = stellar_target_registration.migrator.client_id
+  tenant_id     = stellar_target_registration.migrator.tenant_id
+  client_secret = stellar_target_registration.migrator.client_secret
+}
+
+output "validation" {
+  description = "Each validation check and its result."
+  value       = { for c in data.stellar_target_validation.migrator.checks : c.name => "${c.status}: ${c.detail}" }
+}
+
 output "client_id" {
   description = "Application (client) ID for the migration tool."
   value       = stellar_target_registration.migrator.client_id

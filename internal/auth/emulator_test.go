@@ -2,11 +2,18 @@ package auth_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
@@ -163,4 +170,83 @@ func TestEmulatorUntrustedCA(t *testing.T) {
 	if strings.Contains(err.Error(), s.BootstrapSecret) {
 		t.Fatal("error contains the secret")
 	}
+}
+
+func TestEmulatorDiscoverTenant(t *testing.T) {
+	e := startEmulator(t)
+	s := e.Seed()
+	hc, err := auth.NewHTTPClient(e.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{s.TenantID, s.InitialDomain, s.TenantDomain} {
+		if id, err := auth.DiscoverTenant(ctx, hc, e.URL(), name); err != nil || id != s.TenantID {
+			t.Errorf("DiscoverTenant(%s) = %q, %v", name, id, err)
+		}
+	}
+	_, err = auth.DiscoverTenant(ctx, hc, e.URL(), "fabrikam.onmicrosoft.com")
+	var ae *auth.Error
+	if !errors.As(err, &ae) || ae.Code != 90002 || ae.Setting != auth.SettingTenantID {
+		t.Errorf("unknown tenant: %v", err)
+	}
+}
+
+func TestEmulatorCertificateSignIn(t *testing.T) {
+	e := startEmulator(t)
+	s := e.Seed()
+	ctx := context.Background()
+	app, _ := e.Portal().CreateApplication("certificate app", "User.Read.All")
+	cert, bundle := selfSigned(t)
+	if err := e.Portal().AddCertificate(app.ObjectID, cert); err != nil {
+		t.Fatal(err)
+	}
+	hc, _ := auth.NewHTTPClient(e.CAFile())
+	newCred := func(pemBundle []byte) auth.Credential {
+		c, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{
+			AuthorityHost: e.URL(), TenantID: s.TenantID, ClientID: app.AppID, CertificatePEM: pemBundle, HTTPClient: hc,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tok, err := newCred(bundle).Token(ctx, graph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := auth.ParseClaims(tok.Value); c.AppID != app.AppID || !slices.Contains(c.Roles, "User.Read.All") {
+		t.Errorf("claims %+v", c)
+	}
+
+	// A certificate the app does not know.
+	_, other := selfSigned(t)
+	_, err = newCred(other).Token(ctx, graph)
+	var ae *auth.Error
+	if !errors.As(err, &ae) || ae.Code != 700027 || !strings.Contains(ae.Fix(), "certificate") {
+		t.Errorf("unknown certificate: %v", err)
+	}
+
+	if _, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{TenantID: s.TenantID, ClientID: app.AppID, CertificatePEM: []byte("nope")}); !errors.As(err, &ae) {
+		t.Errorf("unreadable PEM: %v", err)
+	}
+}
+
+// selfSigned returns a certificate and a PEM bundle of it and its key.
+func selfSigned(t *testing.T) (*x509.Certificate, []byte) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "stellar test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	b = append(b, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+	return cert, b
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )

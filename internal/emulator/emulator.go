@@ -2,18 +2,15 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +27,9 @@ type Options struct {
 	Latency         time.Duration // added to every request
 	ReplicationLag  time.Duration // a new object is invisible to reads/assignments/tokens for this long
 	FaultsFile      string        // optional JSON list of Fault
+	// OnRequest, if set, is called after each request is served (also for batch items),
+	// e.g. to print a request log as it happens. It must not block.
+	OnRequest func(Request)
 }
 
 // Emulator is a running tenant emulator. Its methods are safe for concurrent use.
@@ -43,15 +43,17 @@ type Emulator struct {
 	listener net.Listener
 	serveErr chan error
 
-	signer *signer
-	store  *store
-	seed   Seed
-	faults *faultSet
-	log    *requestLog
-	portal *Portal
+	signer    *signer
+	store     *store
+	seed      Seed
+	faults    *faultSet
+	log       *requestLog
+	portal    *Portal
+	onRequest func(Request)
 
 	latency atomic.Int64 // time.Duration
 	lag     atomic.Int64 // time.Duration
+	active  atomic.Int64 // requests being served, for a graceful Close
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,7 +89,7 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 
-	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, serveErr: make(chan error, 1)}
+	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, serveErr: make(chan error, 1), onRequest: opts.OnRequest}
 	e.latency.Store(int64(opts.Latency))
 	e.lag.Store(int64(opts.ReplicationLag))
 	for _, f := range faults {
@@ -183,15 +185,23 @@ func (e *Emulator) SetReplicationLag(d time.Duration) { e.lag.Store(int64(d)) }
 // Close stops the server and removes temporary files. It is safe to call more than once.
 func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
-		// Our own client's idle HTTP/2 connections first: otherwise Shutdown waits out
-		// HTTP/2's one-second GOAWAY grace period for each of them.
+		// Shutdown alone would wait for every client's idle HTTP/2 connection to honour
+		// GOAWAY, a second each; waiting only for requests in flight and then closing
+		// the connections keeps Close graceful and fast.
 		e.client.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			deadline := time.Now().Add(5 * time.Second)
+			for e.active.Load() > 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+		}()
 		err := e.srv.Shutdown(ctx)
-		if err != nil {
-			err = errors.Join(err, e.srv.Close())
+		if errors.Is(err, context.Canceled) {
+			err = e.srv.Close()
 		}
+		cancel()
 		if serr := <-e.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
@@ -217,6 +227,8 @@ func (e *Emulator) visibleAt(now time.Time) time.Time {
 
 // ServeHTTP dispatches a request: latency, injected faults, then the token service or Graph.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.active.Add(1)
+	defer e.active.Add(-1)
 	e.serve(w, r, false)
 }
 
@@ -250,10 +262,10 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, inBatch bool) {
 
 func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.Time, inBatch bool) {
 	q := r.URL.RawQuery
-	if dq, err := urlQueryUnescape(q); err == nil {
+	if dq, err := url.QueryUnescape(q); err == nil {
 		q = dq
 	}
-	e.log.add(Request{
+	entry := Request{
 		Method:          r.Method,
 		Path:            r.URL.Path,
 		Query:           q,
@@ -265,7 +277,11 @@ func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.T
 		ClientRequestID: r.Header.Get("client-request-id"),
 		Fault:           rec.fault,
 		Compressed:      strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip"),
-	})
+	}
+	e.log.add(entry)
+	if e.onRequest != nil {
+		e.onRequest(entry)
+	}
 }
 
 // route sends a request to the token service or Graph by its path.
@@ -337,38 +353,4 @@ func setErrorCode(w http.ResponseWriter, code string) {
 	if s, ok := w.(*statusRecorder); ok {
 		s.code = code
 	}
-}
-
-// signer holds the key that signs access tokens, and the self-signed certificate that carries
-// it in the JWKS (Entra publishes x5c for its signing keys).
-type signer struct {
-	key  *rsa.PrivateKey
-	kid  string
-	cert *x509.Certificate
-}
-
-func newSigner() (*signer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: "accounts.accesscontrol.windows.net"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(2, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	// Entra's kid is the base64url SHA-1 thumbprint of the key's certificate (it equals x5t).
-	sum := sha1.Sum(der)
-	return &signer{key: key, kid: b64.EncodeToString(sum[:]), cert: cert}, nil
 }

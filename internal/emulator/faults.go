@@ -186,7 +186,7 @@ func graphFaultDefaults(status int) (code, message string) {
 	case http.StatusInternalServerError:
 		return "generalException", "An unspecified error has occurred."
 	case http.StatusBadGateway:
-		return "UnknownError", ""
+		return "UnknownError", "Bad Gateway"
 	case http.StatusUnauthorized:
 		return "InvalidAuthenticationToken", "Access token validation failure."
 	case http.StatusForbidden:

@@ -491,7 +491,14 @@ func (e *Emulator) renderApplication(a *application) map[string]any {
 		"web":                        map[string]any{"homePageUrl": nil, "logoutUrl": nil, "redirectUris": []any{}, "implicitGrantSettings": map[string]any{"enableAccessTokenIssuance": false, "enableIdTokenIssuance": false}, "redirectUriSettings": []any{}},
 		"spa":                        map[string]any{"redirectUris": []any{}},
 	}
-	for k, raw := range a.props {
+	overlayProps(v, a.props)
+	return v
+}
+
+// overlayProps puts stored client-set properties over an entity's defaults, under the
+// entity's own spelling of each name.
+func overlayProps(v map[string]any, props map[string]json.RawMessage) {
+	for k, raw := range props {
 		var x any
 		if json.Unmarshal(raw, &x) == nil {
 			if ck, ok := lookupKey(v, k); ok {
@@ -501,7 +508,6 @@ func (e *Emulator) renderApplication(a *application) map[string]any {
 			}
 		}
 	}
-	return v
 }
 
 func renderPassword(p *password) map[string]any {

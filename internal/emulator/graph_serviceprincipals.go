@@ -1,9 +1,18 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
+
+// servicePrincipalProps are the writable servicePrincipal properties stored as sent.
+var servicePrincipalProps = set("accountenabled", "approleassignmentrequired", "tags", "notes", "description",
+	"homepage", "loginurl", "logouturl", "notificationemailaddresses", "preferredsinglesignonmode", "replyurls",
+	"alternativenames", "samlsinglesignonsettings", "info", "preferredtokensigningkeythumbprint", "customsecurityattributes")
+
+// servicePrincipalReadOnly are computed properties a client may echo back unchanged.
+var servicePrincipalReadOnly = set("id", "appid", "appdisplayname", "appownerorganizationid", "serviceprincipaltype", "signinaudience", "deleteddatetime", "serviceprincipalnames", "approles", "oauth2permissionscopes")
 
 // /servicePrincipals: enterprise applications (service principals) and what hangs off them.
 
@@ -65,7 +74,7 @@ func (g *graphReq) servicePrincipal(ref string, byAppID bool) {
 		if !g.allowed(permAppRead) {
 			return
 		}
-	case http.MethodDelete:
+	case http.MethodDelete, http.MethodPatch:
 		if !g.allowed(permAppWrite) {
 			return
 		}
@@ -81,11 +90,51 @@ func (g *graphReq) servicePrincipal(ref string, byAppID bool) {
 		g.notFound(ref)
 		return
 	}
-	if g.r.Method == http.MethodGet {
+	switch g.r.Method {
+	case http.MethodGet:
 		g.entity(http.StatusOK, "servicePrincipals", g.e.renderServicePrincipal(sp))
+	case http.MethodPatch:
+		g.patchServicePrincipal(sp)
+	default:
+		s.removeSP(sp.id)
+		g.noContent()
+	}
+}
+
+// patchServicePrincipal updates the writable properties present in the body.
+func (g *graphReq) patchServicePrincipal(sp *servicePrincipal) {
+	obj, ok := g.readObject()
+	if !ok {
 		return
 	}
-	s.removeSP(sp.id)
+	name, props := sp.displayName, map[string]json.RawMessage{}
+	for k, v := range sp.props {
+		props[k] = v
+	}
+	for key, raw := range obj {
+		lk := strings.ToLower(key)
+		switch {
+		case lk == "displayname":
+			v, ok := str(obj, key)
+			if !ok || strings.TrimSpace(v) == "" {
+				g.invalidValue("displayName", "ServicePrincipal")
+				return
+			}
+			name = v
+		case lk == "appid":
+			if v, _ := str(obj, key); !strings.EqualFold(v, sp.appID) {
+				g.badRequest("Property 'appId' is read-only and cannot be set.")
+				return
+			}
+		case servicePrincipalReadOnly[lk]:
+		case servicePrincipalProps[lk]:
+			props[key] = raw
+		default:
+			g.fail(http.StatusBadRequest, "BadRequest", "The property '"+key+"' does not exist on type 'microsoft.graph.servicePrincipal'. Make sure to only use property names that are defined by the type or mark the type as open type.")
+			return
+		}
+	}
+	sp.displayName, sp.props = name, props
 	g.noContent()
 }
 
@@ -175,7 +224,7 @@ func (e *Emulator) renderServicePrincipal(sp *servicePrincipal) map[string]any {
 		})
 	}
 	names := append([]string{sp.appID}, sp.resourceURIs...)
-	return map[string]any{
+	v := map[string]any{
 		"@odata.type":                            "#microsoft.graph.servicePrincipal",
 		"id":                                     sp.id,
 		"deletedDateTime":                        nil,
@@ -213,4 +262,6 @@ func (e *Emulator) renderServicePrincipal(sp *servicePrincipal) map[string]any {
 		"resourceSpecificApplicationPermissions": []any{},
 		"verifiedPublisher":                      map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil},
 	}
+	overlayProps(v, sp.props)
+	return v
 }

@@ -64,8 +64,8 @@ func TestApplications(t *testing.T) {
 		t.Fatalf("created %+v", created)
 	}
 	last := e.Requests()[len(e.Requests())-1]
-	if last.Method != "POST" || last.Path != "/v1.0/applications" || last.Status != http.StatusCreated {
-		t.Fatalf("request log %+v", last)
+	if last.Method != "POST" || last.Path != "/v1.0/applications" || last.Status != http.StatusCreated || !last.Compressed {
+		t.Fatalf("request log %+v", last) // the SDK gzips bodies; the emulator read this one
 	}
 
 	got, err := g.Applications().ByApplicationId(id).Get(c, nil)
@@ -241,9 +241,18 @@ func TestServicePrincipalsAndAssignments(t *testing.T) {
 	_, err = g.ServicePrincipals().Post(c, orphan, nil)
 	wantGraphErr(t, err, 400, "Request_BadRequest", "does not reference a valid application object")
 
+	patch := models.NewServicePrincipal()
+	patch.SetTags([]string{"WindowsAzureActiveDirectoryIntegratedApp"})
+	patch.SetAppRoleAssignmentRequired(ptr(true))
+	if _, err := g.ServicePrincipals().ByServicePrincipalId(spID).Patch(c, patch, nil); err != nil {
+		t.Fatal(err)
+	}
 	got, err := g.ServicePrincipalsWithAppId(&appID).Get(c, nil)
 	if err != nil || *got.GetId() != spID {
 		t.Fatalf("by appId: %v", err)
+	}
+	if !slices.Equal(got.GetTags(), []string{"WindowsAzureActiveDirectoryIntegratedApp"}) || !*got.GetAppRoleAssignmentRequired() {
+		t.Fatalf("after PATCH: tags %v", got.GetTags())
 	}
 	graphSP, err := g.ServicePrincipalsWithAppId(ptr(emulator.GraphAppID)).Get(c, nil)
 	if err != nil {

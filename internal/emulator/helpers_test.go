@@ -25,8 +25,8 @@ import (
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )

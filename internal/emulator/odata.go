@@ -12,12 +12,10 @@ import (
 // eq / startswith joined by "and", and $top.
 
 type odataQuery struct {
-	selects []string
-	filter_ string
-	top     int
+	selects    []string
+	filterExpr string
+	top        int
 }
-
-func urlQueryUnescape(s string) (string, error) { return url.QueryUnescape(s) }
 
 func parseODataQuery(g *graphReq) (odataQuery, bool) {
 	var q odataQuery
@@ -40,7 +38,7 @@ func parseODataQuery(g *graphReq) (odataQuery, bool) {
 			}
 		}
 	}
-	q.filter_ = strings.TrimSpace(get("filter"))
+	q.filterExpr = strings.TrimSpace(get("filter"))
 	if t := get("top"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 999 {
@@ -101,10 +99,10 @@ type filterClause struct {
 
 // filter applies $filter. typeName names the resource in Graph's unsupported-query message.
 func (q odataQuery) filter(g *graphReq, typeName string, items []map[string]any) ([]map[string]any, bool) {
-	if q.filter_ == "" {
+	if q.filterExpr == "" {
 		return items, true
 	}
-	clauses, err := parseFilter(q.filter_)
+	clauses, err := parseFilter(q.filterExpr)
 	if err != nil {
 		g.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
 		return nil, false

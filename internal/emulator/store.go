@@ -83,6 +83,8 @@ type servicePrincipal struct {
 	resourceURIs []string
 	// audience is the aud claim of tokens for this resource; empty means the appId.
 	audience string
+	// props holds other writable properties a client PATCHed, echoed back as sent.
+	props map[string]json.RawMessage
 }
 
 type assignment struct {

@@ -209,9 +209,3 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return os.Rename(tmp, path)
 }
-
-// WriteFileAtomic is writeFileAtomic for the command (cmd/stellar-emulator writes its env file
-// the same way).
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeFileAtomic(path, data, perm)
-}

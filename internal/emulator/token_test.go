@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
@@ -304,5 +305,51 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 	status, disc := do(t, e, req)
 	if status != 200 || disc["tenant_discovery_endpoint"] != e.URL()+"/"+seed.TenantID+"/v2.0/.well-known/openid-configuration" {
 		t.Fatalf("instance discovery: %d %v", status, disc)
+	}
+}
+
+// TestTokenCertificateRegisteredThroughGraph: a certificate added with PATCH keyCredentials
+// signs in; re-sending the credential without its key keeps it.
+func TestTokenCertificateRegisteredThroughGraph(t *testing.T) {
+	e := start(t, emulator.Options{})
+	g := bootstrapGraph(t, e)
+	c := ctx(t)
+	app, _ := e.Portal().CreateApplication("cert via graph", "User.Read.All")
+	cert, key := selfSignedCert(t, time.Now().AddDate(1, 0, 0))
+
+	kc := models.NewKeyCredential()
+	kc.SetKey(cert.Raw)
+	kc.SetTypeEscaped(ptr("AsymmetricX509Cert"))
+	kc.SetUsage(ptr("Verify"))
+	kc.SetDisplayName(ptr("CN=stellar-test"))
+	patch := models.NewApplication()
+	patch.SetKeyCredentials([]models.KeyCredentialable{kc})
+	if _, err := g.Applications().ByApplicationId(app.ObjectID).Patch(c, patch, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.Applications().ByApplicationId(app.ObjectID).Get(c, nil)
+	if err != nil || len(got.GetKeyCredentials()) != 1 || got.GetKeyCredentials()[0].GetKey() != nil {
+		t.Fatalf("keyCredentials: %v", err)
+	}
+
+	// Echo the credential back without key material, as a client holding only the GET
+	// result would: the certificate stays.
+	kept := models.NewKeyCredential()
+	kept.SetKeyId(got.GetKeyCredentials()[0].GetKeyId())
+	patch.SetKeyCredentials([]models.KeyCredentialable{kept})
+	if _, err := g.Applications().ByApplicationId(app.ObjectID).Patch(c, patch, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	cred, err := confidential.NewCredFromCert([]*x509.Certificate{cert}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := msalClientWith(t, e, e.Seed().TenantID, app.AppID, cred).AcquireTokenByCredential(c, []string{graphScope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims(t, r.AccessToken)["appidacr"] != "2" {
+		t.Fatal("not a certificate sign-in")
 	}
 }
