@@ -74,6 +74,37 @@ func TestConfigureAgainstEmulator(t *testing.T) {
 	}
 }
 
+// TestConfigureFromEnvironment: every setting can come from the variables
+// azuread users already set, plus ours for the endpoints.
+func TestConfigureFromEnvironment(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	s := e.Seed()
+	for k, v := range map[string]string{
+		"ARM_TENANT_ID": s.TenantID, "ARM_CLIENT_ID": s.BootstrapClientID, "ARM_CLIENT_SECRET": s.BootstrapSecret,
+		"ARM_ENVIRONMENT": "global", "STELLAR_AUTHORITY_HOST": e.URL(), "STELLAR_GRAPH_ENDPOINT": e.URL(),
+		"STELLAR_CA_CERTIFICATE_FILE": e.CAFile(),
+	} {
+		t.Setenv(k, v)
+	}
+	if text, _ := configure(t, nil); text != "" {
+		t.Fatalf("configure from the environment failed: %s", text)
+	}
+	t.Setenv("ARM_ENVIRONMENT", "mars")
+	if text, paths := configure(t, nil); !strings.Contains(text, "global, usgovernment or china") || !paths[0].Equal(path.Root("environment")) {
+		t.Fatalf("an unknown environment must be refused on the environment attribute, got %v: %s", paths, text)
+	}
+}
+
+func TestConfigureIncompleteCredentials(t *testing.T) {
+	text, paths := configure(t, map[string]string{"tenant_id": "contoso.onmicrosoft.com", "client_id": "7d3c9a10-2b4e-4f6a-8c1d-5e9f0a2b3c4d"})
+	if !strings.Contains(text, "ARM_CLIENT_SECRET") || len(paths) != 1 || !paths[0].Equal(path.Root("client_secret")) {
+		t.Fatalf("a missing secret must be named with its variable, got %v: %s", paths, text)
+	}
+	if text, _ := configure(t, map[string]string{}); text != "" {
+		t.Fatalf("without any credentials the provider must still configure (validation needs none): %s", text)
+	}
+}
+
 // TestConfigureSignInErrors checks that each sign-in mistake names the
 // AADSTS code, the setting to blame and the fix, and never the secret.
 func TestConfigureSignInErrors(t *testing.T) {
@@ -100,7 +131,13 @@ func TestConfigureSignInErrors(t *testing.T) {
 			if !strings.Contains(text, "How to fix it:") || !strings.Contains(strings.ToLower(text), tt.fix) {
 				t.Errorf("diagnostic gives no fix about the %s:\n%s", tt.fix, text)
 			}
-			if len(paths) != 1 || !paths[0].Equal(path.Root(tt.attr)) {
+			if tt.attr == "client_secret" {
+				// Terraform prints the source line of a blamed attribute, so a
+				// secret is named in words, never blamed.
+				if len(paths) != 0 || !strings.Contains(text, "(check client_secret)") {
+					t.Errorf("a secret error must name client_secret in words and blame no attribute, got %v: %s", paths, text)
+				}
+			} else if len(paths) != 1 || !paths[0].Equal(path.Root(tt.attr)) {
 				t.Errorf("diagnostic blames %v, want %s", paths, tt.attr)
 			}
 			for _, secret := range []string{settings["client_secret"], e.Seed().BootstrapSecret} {

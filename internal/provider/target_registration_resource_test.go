@@ -7,7 +7,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -169,6 +171,11 @@ func noApplicationLeft(e *emulator.Emulator, name string) resource.TestCheckFunc
 		for _, rs := range s.RootModule().Resources {
 			destroyed[rs.Primary.Attributes["object_id"]] = true
 		}
+		for id := range destroyed {
+			if app, ok := e.Portal().Application(id); ok {
+				return fmt.Errorf("application %s (%s) still exists", app.DisplayName, id)
+			}
+		}
 		for _, a := range e.Portal().DeletedApplications() {
 			if destroyed[a.ObjectID] {
 				return fmt.Errorf("application %s (%s) is still in deleted items", name, a.ObjectID)
@@ -229,6 +236,20 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(3).AtMapKey("status"), knownvalue.StringExact("unchanged")),
 				},
 				Check: tenantHolds(e, name,
+					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+					map[string][]string{graphAppID: {"User.Read"}}),
+			},
+			{
+				// A new name changes in place; the client ID the migration tool
+				// holds stays the same.
+				Config: registrationConfig(e, name+"-renamed", updatedPermissions),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.CompareValue(compare.ValuesSame()).AddStateValue(resourceName, tfjsonpath.New("client_id")),
+				},
+				Check: tenantHolds(e, name+"-renamed",
 					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
 					map[string][]string{graphAppID: {"User.Read"}}),
 			},
@@ -476,4 +497,62 @@ func TestAccTargetRegistration_invalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccTargetRegistration_rotateSecret: a change of rotate_when_changed
+// rotates the secret in place, new before old, and the old one is gone from
+// the tenant afterwards.
+func TestAccTargetRegistration_rotateSecret(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	name := "stellar-rotate"
+	var firstKey string
+	config := func(rotation string) string {
+		return registrationConfig(e, name, fmt.Sprintf(`
+  client_secret_lifetime_days = 90
+  rotate_when_changed         = { rotation = %q }
+`, rotation))
+	}
+	keyOnlyInTenant := func(s *terraform.State) error {
+		app, _ := findApp(e, name)
+		key := s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"]
+		if len(app.Passwords) != 1 || app.Passwords[0].KeyID != key {
+			return fmt.Errorf("tenant holds secrets %v, want only %s", app.Passwords, key)
+		}
+		if days := time.Until(app.Passwords[0].End).Hours() / 24; days < 89 || days > 90 {
+			return fmt.Errorf("secret valid for %.1f days, want 90", days)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{
+				Config: config("2027-Q1"),
+				Check: resource.ComposeTestCheckFunc(keyOnlyInTenant, func(s *terraform.State) error {
+					firstKey = s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"]
+					return nil
+				}),
+			},
+			{
+				Config: config("2027-Q2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(resourceName, tfjsonpath.New("client_secret")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(3).AtMapKey("status"), knownvalue.StringExact("succeeded")),
+				},
+				Check: resource.ComposeTestCheckFunc(keyOnlyInTenant, func(s *terraform.State) error {
+					if s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"] == firstKey {
+						return fmt.Errorf("the secret was not rotated")
+					}
+					return nil
+				}),
+			},
+		},
+	})
 }
