@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -125,6 +126,19 @@ func (d *providerData) requireTenant() (*tenant.Client, error) {
 	}
 	return nil, fmt.Errorf("the provider has no credentials to manage the tenant: set %s in the provider block "+
 		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET)", strings.Join(d.missing, ", "))
+}
+
+// configuredData unpacks what Configure handed to a resource or data
+// source; nil while the provider is not configured yet.
+func configuredData(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	data, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider", raw))
+	}
+	return data
 }
 
 func stringSetting(v types.String, env ...string) string {

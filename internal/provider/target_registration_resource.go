@@ -231,15 +231,7 @@ func (r *TargetRegistrationResource) ConfigValidators(context.Context) []resourc
 }
 
 func (r *TargetRegistrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T", req.ProviderData))
-		return
-	}
-	r.data = data
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *TargetRegistrationResource) client(diags *diag.Diagnostics) *tenant.Client {
@@ -255,27 +247,35 @@ func (r *TargetRegistrationResource) client(diags *diag.Diagnostics) *tenant.Cli
 	return c
 }
 
+// startApply resolves the plan's permissions and prepares the run that
+// carries out create or update; nil when it cannot start.
+func (r *TargetRegistrationResource) startApply(ctx context.Context, plan targetRegistrationResourceModel, diags *diag.Diagnostics) *applyRun {
+	client := r.client(diags)
+	if client == nil {
+		return nil
+	}
+	desired, d := r.desired(ctx, client, plan)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil
+	}
+	return newApplyRun(client, r.data.tenantID, desired)
+}
+
 func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan targetRegistrationResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client := r.client(&resp.Diagnostics)
-	if client == nil {
-		return
-	}
 	timeout, d := plan.Timeouts.Create(ctx, 20*time.Minute)
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	desired, d := r.desired(ctx, client, plan)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	run := r.startApply(ctx, plan, &resp.Diagnostics)
+	if run == nil {
 		return
 	}
-	run := newApplyRun(client, r.data.tenantID, desired)
 	run.create(ctx, plan)
 	resp.Diagnostics.Append(run.diags...)
 	// Whatever happened, state records what exists: a partial registration is
@@ -331,21 +331,14 @@ func (r *TargetRegistrationResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client := r.client(&resp.Diagnostics)
-	if client == nil {
-		return
-	}
 	timeout, d := plan.Timeouts.Update(ctx, 20*time.Minute)
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	desired, d := r.desired(ctx, client, plan)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	run := r.startApply(ctx, plan, &resp.Diagnostics)
+	if run == nil {
 		return
 	}
-	run := newApplyRun(client, r.data.tenantID, desired)
 	run.update(ctx, plan, state)
 	resp.Diagnostics.Append(run.diags...)
 	if run.state != nil {

@@ -82,16 +82,6 @@ type Report struct {
 	Excess  map[string][]string
 }
 
-// FirstFailure returns the first failed check, if any.
-func (r Report) FirstFailure() (Check, bool) {
-	for _, c := range r.Checks {
-		if c.Status == Failed {
-			return c, true
-		}
-	}
-	return Check{}, false
-}
-
 type run struct {
 	in     Input
 	report Report
