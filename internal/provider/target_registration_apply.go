@@ -70,6 +70,11 @@ func (run *applyRun) syncSteps(ctx context.Context) {
 }
 
 func (run *applyRun) setGranted(ctx context.Context, sp *tenant.ServicePrincipal, assignments []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) {
+	run.state.GrantedPermissions = run.grantedSet(ctx, sp, assignments, grants)
+}
+
+// grantedSet names what sp holds, labelled as the configuration labels its APIs.
+func (run *applyRun) grantedSet(ctx context.Context, sp *tenant.ServicePrincipal, assignments []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) types.Set {
 	labels := labeller{}
 	byObjectID := map[string]*tenant.ServicePrincipal{}
 	for _, a := range run.desired.apis {
@@ -82,7 +87,63 @@ func (run *applyRun) setGranted(ctx context.Context, sp *tenant.ServicePrincipal
 	}
 	set, d := permissionSetValue(ctx, grantedModels(labels, byObjectID, principalID, assignments, grants))
 	run.diags.Append(d...)
-	run.state.GrantedPermissions = set
+	return set
+}
+
+// Entra is eventually consistent: a read right after a write may be served
+// by a replica that has not seen it. Terraform refreshes right after apply,
+// and a refresh that missed the new consent would plan to grant it again, so
+// an apply waits until a read shows what it wrote.
+const (
+	visibilityFirstWait = 500 * time.Millisecond
+	visibilityMaxWait   = 5 * time.Second
+	visibilityTimeout   = 3 * time.Minute
+)
+
+// awaitVisible polls the tenant until a read shows the application, its
+// secret and the consent this apply recorded in state. If that takes too
+// long it warns instead of failing: the objects exist and state says so.
+func (run *applyRun) awaitVisible(ctx context.Context) {
+	if run.diags.HasError() || run.state == nil {
+		return
+	}
+	objectID := run.state.ObjectID.ValueString()
+	key := run.state.ClientSecretKeyID.ValueString()
+	start := time.Now()
+	for delay := visibilityFirstWait; ; delay = min(delay*2, visibilityMaxWait) {
+		reg, err := run.client.ReadRegistration(ctx, objectID)
+		if err == nil && run.shows(ctx, reg, key) {
+			return
+		}
+		if time.Since(start)+delay > visibilityTimeout || !wait(ctx, delay) {
+			break
+		}
+	}
+	run.diags.AddWarning("Entra ID has not caught up yet",
+		"The registration was applied, but reads from the tenant do not show all of it yet (Entra ID replicates changes "+
+			"with a delay). Until it does, a plan may show consent or the secret as missing; run plan again in a few minutes.")
+}
+
+// wait pauses for d; false if ctx ended first.
+func wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func (run *applyRun) shows(ctx context.Context, reg *tenant.Registration, key string) bool {
+	if key != "" && !slices.ContainsFunc(reg.Application.Passwords, func(p tenant.Password) bool { return p.KeyID == key }) {
+		return false
+	}
+	if run.desired.grantConsent && reg.ServicePrincipal == nil {
+		return false
+	}
+	return run.grantedSet(ctx, reg.ServicePrincipal, reg.Assignments, reg.Grants).Equal(run.state.GrantedPermissions)
 }
 
 func permissionSummary(apis []desiredAPI) string {
@@ -130,6 +191,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	}
 	run.reconcileConsent(ctx, app.AppID, nil, nil, nil)
 	run.syncSteps(ctx)
+	run.awaitVisible(ctx)
 }
 
 // update brings an existing registration to the plan.
@@ -205,6 +267,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 
 	run.reconcileConsent(ctx, app.AppID, reg.ServicePrincipal, reg.Assignments, reg.Grants)
 	run.syncSteps(ctx)
+	run.awaitVisible(ctx)
 }
 
 func (run *applyRun) addSecret(ctx context.Context, objectID string) bool {

@@ -556,3 +556,22 @@ func TestAccTargetRegistration_rotateSecret(t *testing.T) {
 		},
 	})
 }
+
+// TestAccTargetRegistration_replicationLag: with Entra's eventual
+// consistency (new objects invisible for a while), apply still completes,
+// and the refresh right after it does not lose the new registration.
+func TestAccTargetRegistration_replicationLag(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{ReplicationLag: 3 * time.Second})
+	name := "stellar-lag"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{{
+			Config: registrationConfig(e, name, updatedPermissions),
+			Check: tenantHolds(e, name,
+				map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+				map[string][]string{graphAppID: {"User.Read"}}),
+		}},
+	})
+}
