@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -280,5 +279,3 @@ func (endDateValidator) ValidateString(_ context.Context, req validator.StringRe
 				now.Add(maxSecretLifetimeDays*24*time.Hour).UTC().Format(time.RFC3339)))
 	}
 }
-
-func joinNames(ss []string) string { return strings.Join(ss, ", ") }

@@ -100,7 +100,7 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 // importedState is the state an import starts from: the application's
 // identity and the defaults of every setting; Read fills in the rest. The
 // secret's value cannot be imported, so the next apply creates a new secret.
-func importedState(ctx context.Context, app *tenant.Application) targetRegistrationResourceModel {
+func importedState(app *tenant.Application) targetRegistrationResourceModel {
 	timeoutTypes := map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType}
 	return targetRegistrationResourceModel{
 		ID:                         types.StringValue(app.ObjectID),

@@ -403,7 +403,7 @@ func (r *TargetRegistrationResource) ImportState(ctx context.Context, req resour
 		addTenantError(&resp.Diagnostics, "Cannot read the application to import", err)
 		return
 	}
-	state := importedState(ctx, app)
+	state := importedState(app)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 

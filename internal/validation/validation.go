@@ -434,10 +434,15 @@ func isDomain(s string) bool {
 			return false
 		}
 		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			if !isLabelRune(c) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// isLabelRune reports whether c may appear in a DNS label.
+func isLabelRune(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
 }
