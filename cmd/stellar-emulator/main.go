@@ -127,7 +127,7 @@ func envLines(e *emulator.Emulator, s emulator.Seed) string {
 func shellQuote(s string) string {
 	safe := s != ""
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.:/@%+=,~", c)) {
+		if !shellSafe(c) {
 			safe = false
 			break
 		}
@@ -136,6 +136,11 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// shellSafe reports whether c needs no quoting for sh.
+func shellSafe(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.:/@%+=,~", c)
 }
 
 func providerBlock(e *emulator.Emulator, s emulator.Seed, showSecret bool) string {

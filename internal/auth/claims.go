@@ -45,7 +45,7 @@ func ParseClaims(token string) (Claims, error) {
 		Exp   json.Number     `json:"exp"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
-		return Claims{}, fmt.Errorf("auth: access token payload is not JSON: %v", err)
+		return Claims{}, fmt.Errorf("auth: access token payload is not JSON: %w", err)
 	}
 	c := Claims{TenantID: raw.TID, AppID: raw.AppID, ObjectID: raw.OID, Roles: raw.Roles, Scopes: strings.Fields(raw.SCP)}
 	if c.AppID == "" {

@@ -190,7 +190,10 @@ func TestNewHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := hc.Transport.(*http.Transport)
+	tr, ok := hc.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T, want *http.Transport", hc.Transport)
+	}
 	if hc.Timeout != 0 || tr.TLSClientConfig.InsecureSkipVerify || tr.TLSHandshakeTimeout == 0 || tr.ResponseHeaderTimeout == 0 || tr.Proxy == nil {
 		t.Errorf("unexpected client settings: timeout=%v insecure=%v", hc.Timeout, tr.TLSClientConfig.InsecureSkipVerify)
 	}

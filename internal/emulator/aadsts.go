@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,12 +140,10 @@ func writeOAuthError(w http.ResponseWriter, r *http.Request, status int, oauth, 
 	}
 	setErrorCode(w, oauth)
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store, no-cache")
 	h.Set("Pragma", "no-cache")
 	h.Set("x-ms-request-id", ri.requestID)
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
+	writeJSON(w, status, "application/json; charset=utf-8", body)
 }
 
 // aadstsCode extracts nnnn from a description starting "AADSTSnnnn:".

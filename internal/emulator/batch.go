@@ -167,8 +167,10 @@ func (g *graphReq) runBatchItem(it batchRequestItem) *batchResponseItem {
 	if trimmed := bytes.TrimSpace(it.Body); len(trimmed) > 0 && string(trimmed) != "null" {
 		if trimmed[0] == '"' {
 			// A non-JSON body travels base64 encoded in a JSON string.
+			// The body is a json.RawMessage cut from the batch payload, which decoded
+			// whole, so a value starting with a quote is a valid JSON string.
 			var s string
-			json.Unmarshal(trimmed, &s)
+			_ = json.Unmarshal(trimmed, &s)
 			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 				body = b
 			} else if b, err := base64.URLEncoding.DecodeString(s); err == nil {

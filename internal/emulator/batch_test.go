@@ -125,7 +125,7 @@ func TestBatchValidation(t *testing.T) {
 		{"not JSON", "requests"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, _, body := rawGraph(t, e, "POST", "/v1.0/$batch", tok, tc.body)
+			status, body := rawGraph(t, e, "POST", "/v1.0/$batch", tok, tc.body)
 			if status != 400 || body["error"] == nil {
 				t.Fatalf("status %d %v", status, body)
 			}
@@ -133,7 +133,7 @@ func TestBatchValidation(t *testing.T) {
 	}
 
 	// Relative urls with or without the leading slash; a base64 body; item headers.
-	status, _, body := rawGraph(t, e, "POST", "/v1.0/$batch", tok, map[string]any{"requests": []any{
+	status, body := rawGraph(t, e, "POST", "/v1.0/$batch", tok, map[string]any{"requests": []any{
 		req("1", "organization"),
 		req("2", "/users/adele.vance@contoso.com?$select=id,mail"),
 		map[string]any{"id": "3", "method": "POST", "url": "/applications", "headers": map[string]string{"content-type": "application/json"},
@@ -145,11 +145,11 @@ func TestBatchValidation(t *testing.T) {
 		t.Fatalf("batch %d %v", status, body)
 	}
 	got := map[string]float64{}
-	for _, r := range body["responses"].([]any) {
-		item := r.(map[string]any)
-		got[item["id"].(string)] = item["status"].(float64)
+	for _, r := range as[[]any](t, body["responses"]) {
+		item := as[map[string]any](t, r)
+		got[as[string](t, item["id"])] = as[float64](t, item["status"])
 		if item["id"] == "2" {
-			if u := item["body"].(map[string]any); u["mail"] != "adele.vance@contoso.com" || u["displayName"] != nil {
+			if u := as[map[string]any](t, item["body"]); u["mail"] != "adele.vance@contoso.com" || u["displayName"] != nil {
 				t.Errorf("item 2 body %v", u)
 			}
 		}
@@ -164,8 +164,8 @@ func TestBatchValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, _, body = rawGraph(t, e, "POST", "/v1.0/$batch", rtok, map[string]any{"requests": []any{req("1", "/applications")}})
-	item := body["responses"].([]any)[0].(map[string]any)
+	status, body = rawGraph(t, e, "POST", "/v1.0/$batch", rtok, map[string]any{"requests": []any{req("1", "/applications")}})
+	item := as[map[string]any](t, as[[]any](t, body["responses"])[0])
 	if status != 200 || item["status"] != float64(http.StatusForbidden) {
 		t.Fatalf("unauthorized item: %d %v", status, item)
 	}

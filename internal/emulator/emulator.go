@@ -116,7 +116,12 @@ func Start(opts Options) (*Emulator, error) {
 
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.cert)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		e.cleanup()
+		return nil, fmt.Errorf("emulator client: http.DefaultTransport is a %T, not an *http.Transport", http.DefaultTransport)
+	}
+	tr := base.Clone()
 	tr.Proxy = nil // the emulator is local; a corporate proxy must not see its traffic
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	e.client = &http.Client{Transport: tr}
@@ -126,8 +131,14 @@ func Start(opts Options) (*Emulator, error) {
 		e.cleanup()
 		return nil, fmt.Errorf("emulator listen on %s: %w", addr, err)
 	}
+	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		ln.Close()
+		e.cleanup()
+		return nil, fmt.Errorf("emulator listen on %s: got a %T address, not TCP", addr, ln.Addr())
+	}
 	e.listener = ln
-	e.url = "https://" + urlHost(ln.Addr().(*net.TCPAddr))
+	e.url = "https://" + urlHost(tcpAddr)
 	e.srv = &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -217,8 +228,6 @@ func (e *Emulator) cleanup() {
 		os.RemoveAll(e.tempDir)
 	}
 }
-
-func (e *Emulator) now() time.Time { return time.Now().UTC() }
 
 // visibleAt is when an object created now becomes visible to other reads.
 func (e *Emulator) visibleAt(now time.Time) time.Time {

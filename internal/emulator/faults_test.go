@@ -116,12 +116,12 @@ func TestFaultOnTokenEndpointAndLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range e.Requests() {
-		min := 50 * time.Millisecond
+		least := 50 * time.Millisecond
 		if strings.HasSuffix(r.Path, "openid-configuration") {
-			min += 150 * time.Millisecond
+			least += 150 * time.Millisecond
 		}
-		if r.Duration < min {
-			t.Errorf("%s took %v, want at least %v", r.Path, r.Duration, min)
+		if r.Duration < least {
+			t.Errorf("%s took %v, want at least %v", r.Path, r.Duration, least)
 		}
 	}
 }
@@ -145,7 +145,9 @@ func TestFaultsFile(t *testing.T) {
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.json")
-	os.WriteFile(bad, []byte(`[{"pathRegexp": "(", "status": 500}]`), 0o600)
+	if err := os.WriteFile(bad, []byte(`[{"pathRegexp": "(", "status": 500}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := emulator.Start(emulator.Options{FaultsFile: bad}); err == nil {
 		t.Fatal("started with an invalid faults file")
 	}

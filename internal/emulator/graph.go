@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -225,9 +226,7 @@ func writeGraphError(w http.ResponseWriter, r *http.Request, status int, code, m
 	}
 	setErrorCode(w, code)
 	graphHeaders(w, r)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": e})
+	writeJSON(w, status, "application/json", map[string]any{"error": e})
 }
 
 func graphHeaders(w http.ResponseWriter, r *http.Request) {
@@ -286,7 +285,7 @@ func (g *graphReq) collection(context, typeName string, items []map[string]any) 
 func (g *graphReq) readObject() (map[string]json.RawMessage, bool) {
 	raw, err := readBody(g.r, 4<<20)
 	if err != nil {
-		if err == errBodyTooLarge {
+		if errors.Is(err, errBodyTooLarge) {
 			g.fail(http.StatusRequestEntityTooLarge, "Request_BadRequest", "The request body is too large.")
 			return nil, false
 		}
@@ -338,13 +337,6 @@ func timeOrNull(t time.Time) any {
 func nullIfEmpty(s string) any {
 	if s == "" {
 		return nil
-	}
-	return s
-}
-
-func orEmpty[T any](s []T) []T {
-	if s == nil {
-		return []T{}
 	}
 	return s
 }

@@ -200,15 +200,15 @@ func TestRequiredResourceAccessLimits(t *testing.T) {
 		{"401 permissions", 1, 401, 400, "400"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, _, body := rawGraph(t, e, "POST", "/v1.0/applications", tok, map[string]any{"displayName": "x", "requiredResourceAccess": many(tc.apis, tc.perms)})
+			status, body := rawGraph(t, e, "POST", "/v1.0/applications", tok, map[string]any{"displayName": "x", "requiredResourceAccess": many(tc.apis, tc.perms)})
 			if status != tc.wantStatus {
 				t.Fatalf("status %d: %v", status, body)
 			}
 		})
 	}
 	// Unknown properties are rejected like Graph's OData layer does; annotations are ignored.
-	status, _, body := rawGraph(t, e, "POST", "/v1.0/applications", tok, map[string]any{"@odata.type": "#microsoft.graph.application", "displayName": "x", "colour": "blue"})
-	if status != 400 || !strings.Contains(body["error"].(map[string]any)["message"].(string), "'colour' does not exist on type 'microsoft.graph.application'") {
+	status, body := rawGraph(t, e, "POST", "/v1.0/applications", tok, map[string]any{"@odata.type": "#microsoft.graph.application", "displayName": "x", "colour": "blue"})
+	if status != 400 || !strings.Contains(as[string](t, as[map[string]any](t, body["error"])["message"]), "'colour' does not exist on type 'microsoft.graph.application'") {
 		t.Fatalf("unknown property: %d %v", status, body)
 	}
 }
@@ -587,19 +587,19 @@ func TestGraphResponseConventions(t *testing.T) {
 	if resp.Header.Get("request-id") == "" || resp.Header.Get("client-request-id") != "my-id" {
 		t.Errorf("request ids %v", resp.Header)
 	}
-	status, _, body := rawGraph(t, e, "GET", "/v1.0/applications/"+uuid.NewString(), tok, nil)
+	status, body := rawGraph(t, e, "GET", "/v1.0/applications/"+uuid.NewString(), tok, nil)
 	inner, _ := body["error"].(map[string]any)["innerError"].(map[string]any)
 	if status != 404 || inner["request-id"] == nil || inner["client-request-id"] == nil || inner["date"] == nil {
 		t.Fatalf("error shape %d %v", status, body)
 	}
-	status, _, body = rawGraph(t, e, "GET", "/v1.0/applications?$filter=appId eq '"+emulator.BootstrapClientID+"'", tok, nil)
+	status, body = rawGraph(t, e, "GET", "/v1.0/applications?$filter=appId eq '"+emulator.BootstrapClientID+"'", tok, nil)
 	if status != 200 || body["@odata.context"] != "https://graph.microsoft.com/v1.0/$metadata#applications" {
 		t.Fatalf("collection %d %v", status, body["@odata.context"])
 	}
-	if v := body["value"].([]any); len(v) != 1 || v[0].(map[string]any)["@odata.type"] != "#microsoft.graph.application" {
+	if v := as[[]any](t, body["value"]); len(v) != 1 || as[map[string]any](t, v[0])["@odata.type"] != "#microsoft.graph.application" {
 		t.Fatalf("collection value %v", v)
 	}
-	status, _, _ = rawGraph(t, e, "GET", "/v1.0/groups", tok, nil)
+	status, _ = rawGraph(t, e, "GET", "/v1.0/groups", tok, nil)
 	if status != 400 {
 		t.Fatalf("unknown segment: %d", status)
 	}

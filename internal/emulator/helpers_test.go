@@ -135,7 +135,7 @@ func roles(t *testing.T, tok string) []string {
 	var out []string
 	if rs, ok := claims(t, tok)["roles"].([]any); ok {
 		for _, r := range rs {
-			out = append(out, r.(string))
+			out = append(out, as[string](t, r))
 		}
 	}
 	return out
@@ -168,8 +168,8 @@ func (p staticTokens) GetAuthorizationToken(context.Context, *url.URL, map[strin
 }
 
 func (p staticTokens) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
-	v := absauth.NewAllowedHostsValidator(nil)
-	return &v
+	// A validator with no hosts, the zero value, allows every host.
+	return &absauth.AllowedHostsValidator{}
 }
 
 // graphClient is msgraph-sdk-go signed in as clientID, with the SDK's default middleware
@@ -235,6 +235,17 @@ func wantGraphErr(t *testing.T, err error, status int, code, msgPart string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// as returns v as a T, failing the test when it holds something else: for
+// picking apart decoded JSON without a panic.
+func as[T any](t *testing.T, v any) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %T %v, want %T", v, v, x)
+	}
+	return x
+}
 
 // selfSignedCert returns an RSA certificate and key like `openssl req -x509` makes for app
 // registration.
@@ -309,7 +320,7 @@ func do(t *testing.T, e *emulator.Emulator, req *http.Request) (int, map[string]
 }
 
 // rawGraph sends a Graph request by hand, for payloads the SDK refuses to build.
-func rawGraph(t *testing.T, e *emulator.Emulator, method, path, tok string, body any) (int, http.Header, map[string]any) {
+func rawGraph(t *testing.T, e *emulator.Emulator, method, path, tok string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -338,5 +349,5 @@ func rawGraph(t *testing.T, e *emulator.Emulator, method, path, tok string, body
 			t.Fatalf("%s %s: non-JSON body %q", method, path, b)
 		}
 	}
-	return resp.StatusCode, resp.Header, m
+	return resp.StatusCode, m
 }

@@ -166,5 +166,7 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	if status == http.StatusNoContent {
 		return
 	}
-	json.NewEncoder(w).Encode(v)
+	// The status line has gone out: an encoding error means the client went
+	// away, and there is no one left to report it to.
+	_ = json.NewEncoder(w).Encode(v)
 }

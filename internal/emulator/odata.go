@@ -251,9 +251,10 @@ func parseLiteral(s string) (*string, string, error) {
 		}
 		return nil, "", fmt.Errorf("unterminated string literal")
 	}
-	tok, rest, _ := strings.Cut(s, " ")
+	// The token ends at a space or at the closing parentheses after it; those stay in rest.
+	tok, _, _ := strings.Cut(s, " ")
 	tok = strings.TrimRight(tok, ")")
-	rest = s[len(tok):]
+	rest := s[len(tok):]
 	if strings.EqualFold(tok, "null") {
 		return nil, rest, nil
 	}

@@ -91,11 +91,11 @@ func TestPortalDrift(t *testing.T) {
 
 func newGrant(t *testing.T, e *emulator.Emulator, clientSP string) string {
 	t.Helper()
-	status, _, body := rawGraph(t, e, "POST", "/v1.0/oauth2PermissionGrants", bootstrapToken(t, e), map[string]any{
+	status, body := rawGraph(t, e, "POST", "/v1.0/oauth2PermissionGrants", bootstrapToken(t, e), map[string]any{
 		"clientId": clientSP, "resourceId": e.Seed().GraphServicePrincipalID, "consentType": "AllPrincipals", "scope": "User.Read",
 	})
 	if status != 201 {
 		t.Fatalf("grant: %d %v", status, body)
 	}
-	return body["id"].(string)
+	return as[string](t, body["id"])
 }

@@ -36,7 +36,10 @@ func TestTLS(t *testing.T) {
 
 	// A client that does not trust the CA is refused; the emulator's client trusts it for
 	// 127.0.0.1 and localhost alike.
-	_, err = (&http.Client{}).Get(e.URL() + "/common/discovery/instance")
+	resp, err := (&http.Client{}).Get(e.URL() + "/common/discovery/instance")
+	if err == nil {
+		resp.Body.Close()
+	}
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(err, &unknown) {
 		t.Fatalf("untrusting client: %v", err)
@@ -108,7 +111,9 @@ func TestCADirPersists(t *testing.T) {
 	}
 
 	half := t.TempDir()
-	os.WriteFile(filepath.Join(half, "ca.pem"), first, 0o644)
+	if err := os.WriteFile(filepath.Join(half, "ca.pem"), first, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := emulator.Start(emulator.Options{CADir: half}); err == nil {
 		t.Fatal("started with a CA certificate but no key")
 	}

@@ -66,19 +66,23 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant str
 }
 
 // readForm parses an application/x-www-form-urlencoded body. Entra reads parameters from the
-// body only: a grant_type in the query string does not count.
+// body only: a grant_type in the query string does not count. A body of another media
+// type, or under a Content-Type that does not parse, carries no parameters.
 func readForm(r *http.Request) (url.Values, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/x-www-form-urlencoded" {
-			return url.Values{}, nil
-		}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isFormMediaType(ct) {
+		return url.Values{}, nil
 	}
 	body, err := readBody(r, 1<<20)
 	if err != nil {
 		return nil, err
 	}
 	return url.ParseQuery(string(body))
+}
+
+// isFormMediaType reports whether the Content-Type ct names a form-encoded body.
+func isFormMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
 // issue validates a token request and returns the access token, checking in the order Entra
@@ -139,7 +143,7 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 		if at := form.Get("client_assertion_type"); at != assertionTypeJWT {
 			return "", errMissingParameter("client_assertion_type")
 		}
-		if aerr := e.checkAssertion(app, tenant, assertion, now); aerr != nil {
+		if aerr := e.checkAssertion(app, assertion, now); aerr != nil {
 			return "", aerr
 		}
 		acr = "2"
@@ -234,7 +238,7 @@ func parseDefaultScope(scope string) (string, *aadError) {
 // checkAssertion validates a client assertion (RFC 7523) against the application's
 // certificates, as Entra does: key by thumbprint, signature, audience, issuer and subject,
 // validity window.
-func (e *Emulator) checkAssertion(app *application, tenant, assertion string, now time.Time) *aadError {
+func (e *Emulator) checkAssertion(app *application, assertion string, now time.Time) *aadError {
 	jwt, err := parseJWT(assertion)
 	if err != nil {
 		return errAssertionMalformed()

@@ -40,7 +40,7 @@ func TestTokenClientSecret(t *testing.T) {
 			t.Errorf("claim %s = %v, want %v", k, c[k], v)
 		}
 	}
-	exp, iat := c["exp"].(float64), c["iat"].(float64)
+	exp, iat := as[float64](t, c["exp"]), as[float64](t, c["iat"])
 	if exp-iat != 3599 {
 		t.Errorf("lifetime %v s, want 3599", exp-iat)
 	}
@@ -278,7 +278,7 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodGet, e.URL()+"/nope.example/v2.0/.well-known/openid-configuration", nil)
 	status, body := do(t, e, req)
-	if status != 400 || body["error"] != "invalid_tenant" || !strings.HasPrefix(body["error_description"].(string), "AADSTS90002: Tenant 'nope.example' not found.") {
+	if status != 400 || body["error"] != "invalid_tenant" || !strings.HasPrefix(as[string](t, body["error_description"]), "AADSTS90002: Tenant 'nope.example' not found.") {
 		t.Fatalf("unknown tenant: %d %v", status, body)
 	}
 
@@ -288,9 +288,9 @@ func TestOpenIDConfigurationAndKeys(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("keys: %d", status)
 	}
-	k := jwks["keys"].([]any)[0].(map[string]any)
-	n, _ := base64.RawURLEncoding.DecodeString(k["n"].(string))
-	ev, _ := base64.RawURLEncoding.DecodeString(k["e"].(string))
+	k := as[map[string]any](t, as[[]any](t, jwks["keys"])[0])
+	n, _ := base64.RawURLEncoding.DecodeString(as[string](t, k["n"]))
+	ev, _ := base64.RawURLEncoding.DecodeString(as[string](t, k["e"]))
 	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(ev).Int64())}
 	tok := bootstrapToken(t, e)
 	parts := strings.Split(tok, ".")

@@ -76,7 +76,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	auth := absauth.NewBaseBearerTokenAuthenticationProvider(&tokenProvider{resource: resource, tokens: cfg.Tokens, hosts: hosts})
 
-	var parent http.RoundTripper = http.DefaultTransport
+	parent := http.DefaultTransport
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		parent = cfg.HTTPClient.Transport
 	}
@@ -143,7 +143,7 @@ func normalizeEndpoint(raw string) (*url.URL, error) {
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("tenant: graph endpoint %q is not a base URL like https://graph.microsoft.com", raw)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
 		return nil, fmt.Errorf("tenant: graph endpoint %q must use https", raw)
 	}
 	return u, nil

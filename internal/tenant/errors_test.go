@@ -99,7 +99,8 @@ func TestMapErrorKeepsOtherErrors(t *testing.T) {
 	}
 	// An *Error passing through a second mapping keeps its first Op.
 	first := mapError("AppRoleAssignments", odataErr(404, "Request_ResourceNotFound", "gone", "r"))
-	if err := mapError("AssignAppRoles", first); err.(*Error).Op != "AppRoleAssignments" {
+	var again *Error
+	if err := mapError("AssignAppRoles", first); !errors.As(err, &again) || again.Op != "AppRoleAssignments" {
 		t.Fatalf("Op overwritten: %v", err)
 	}
 }

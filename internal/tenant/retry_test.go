@@ -32,11 +32,11 @@ func TestUntilReplicated(t *testing.T) {
 	// Errors that are not lag are returned at once.
 	n = 0
 	denied := &Error{Status: 403}
-	if err := c.untilReplicated(ctx, func() error { n++; return denied }, isNotFound); err != denied || n != 1 {
+	if err := c.untilReplicated(ctx, func() error { n++; return denied }, isNotFound); !errors.Is(err, denied) || n != 1 {
 		t.Fatalf("err=%v after %d calls", err, n)
 	}
 	plain := errors.New("dial tcp: refused")
-	if err := c.untilReplicated(ctx, func() error { return plain }, isNotFound); err != plain {
+	if err := c.untilReplicated(ctx, func() error { return plain }, isNotFound); !errors.Is(err, plain) {
 		t.Fatalf("err=%v", err)
 	}
 
