@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/atomicfile"
+
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
@@ -79,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		path, err := filepath.Abs(*envFile)
 		if err == nil {
 			// 0600: the file holds the client secret.
-			err = writeFileAtomic(path, []byte(env), 0o600)
+			err = atomicfile.Write(path, []byte(env), 0o600)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "stellar-emulator: env file: %v\n", err)
@@ -156,27 +158,4 @@ func providerBlock(e *emulator.Emulator, s emulator.Seed, showSecret bool) strin
   graph_endpoint      = %q
   ca_certificate_file = %q
 }`, s.TenantID, s.BootstrapClientID, secretLine, e.URL(), e.URL(), e.CAFile())
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into place, so a
-// script polling for the file never sources half of it.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

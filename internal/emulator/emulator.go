@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/atomicfile"
 )
 
 // Options configure an emulator. The zero value is a usable emulator on a random local port.
@@ -105,7 +107,7 @@ func Start(opts Options) (*Emulator, error) {
 			return nil, err
 		}
 		e.caFile = filepath.Join(e.tempDir, caCertFile)
-		if err := writeFileAtomic(e.caFile, ca.certPEM, 0o644); err != nil {
+		if err := atomicfile.Write(e.caFile, ca.certPEM, 0o644); err != nil {
 			os.RemoveAll(e.tempDir)
 			return nil, err
 		}

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/atomicfile"
 )
 
 // authority is the emulator's own certificate authority. MSAL insists on https for the
@@ -137,10 +139,10 @@ func (a *authority) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, caKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, caKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, caCertFile), a.certPEM, 0o644)
+	return atomicfile.Write(filepath.Join(dir, caCertFile), a.certPEM, 0o644)
 }
 
 // leaf issues a server certificate for the loopback names (and host, if it is another address).
@@ -185,27 +187,4 @@ func randomSerial() *big.Int {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
 	return n
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into place, so a
-// reader (a CI step sourcing an env file, a client loading ca.pem) never sees half a file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
