@@ -111,8 +111,8 @@ func New(cfg Config) (*Client, error) {
 }
 
 // graphMiddleware is msgraph-sdk-go-core's default middleware (telemetry
-// headers, /me rewriting, and kiota's retry on 429/503/504 honouring
-// Retry-After, redirects, parameter-name decoding, user agent) with request
+// headers, /me rewriting, retry on 429/503/504 honouring Retry-After,
+// redirects, parameter-name decoding, user agent) with request
 // compression turned off. With compression on, a retried POST or PATCH can
 // go out as plain JSON under "Content-Encoding: gzip": kiota's middleware
 // order is random (a map), and when the retry handler runs outside the
@@ -120,15 +120,24 @@ func New(cfg Config) (*Client, error) {
 // the header it sets lands on the shared header map, so the retry resends
 // the original body with the gzip header and Graph rejects it with 400.
 // Our bodies are a few hundred bytes; gzip saves nothing worth that.
+//
+// kiota's RetryHandler is swapped for throttleRetry (see there why).
 func graphMiddleware(opts *core.GraphClientOptions) ([]khttp.Middleware, error) {
 	kiota, err := khttp.GetDefaultMiddlewaresWithOptions(khttp.NewCompressionOptionsReference(false))
 	if err != nil {
 		return nil, err
 	}
-	return append([]khttp.Middleware{
+	out := []khttp.Middleware{
 		core.NewGraphTelemetryHandler(opts),
 		khttp.NewUrlReplaceHandler(true, core.ReplacementPairs),
-	}, kiota...), nil
+		defaultThrottleRetry,
+	}
+	for _, m := range kiota {
+		if _, isRetry := m.(*khttp.RetryHandler); !isRetry {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // normalizeEndpoint checks the endpoint and drops a trailing slash or
