@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+func TestSecretRotationReason(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	base := targetRegistrationResourceModel{
+		ClientSecretKeyID:        types.StringValue("key"),
+		ClientSecretDisplayName:  types.StringValue("name"),
+		ClientSecretLifetimeDays: types.Int64Null(),
+		ClientSecretEndDate:      types.StringNull(),
+		RotateWhenChanged:        types.MapNull(types.StringType),
+		ClientSecretExpiresAt:    types.StringValue("2027-05-25T00:00:00Z"),
+	}
+	tests := []struct {
+		name   string
+		change func(plan, state *targetRegistrationResourceModel)
+		want   string
+	}{
+		{"nothing changed", func(_, _ *targetRegistrationResourceModel) {}, ""},
+		{"secret deleted in the tenant", func(_, s *targetRegistrationResourceModel) { s.ClientSecretKeyID = types.StringNull() }, "no longer exists"},
+		{"display name", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretDisplayName = types.StringValue("other") }, "client_secret_display_name"},
+		{"lifetime", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretLifetimeDays = types.Int64Value(90) }, "client_secret_lifetime_days"},
+		{"end date", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretEndDate = types.StringValue("2027-01-01T00:00:00Z") }, "client_secret_end_date"},
+		{"rotation key", func(p, _ *targetRegistrationResourceModel) {
+			p.RotateWhenChanged = types.MapValueMust(types.StringType, map[string]attr.Value{"r": types.StringValue("2")})
+		}, "rotate_when_changed"},
+		{"expired", func(_, s *targetRegistrationResourceModel) { s.ClientSecretExpiresAt = types.StringValue("2026-11-26T11:59:59Z") }, "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, state := base, base
+			tt.change(&plan, &state)
+			got := secretRotationReason(plan, state, now)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("secretRotationReason = %q, want it to mention %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSameAccess(t *testing.T) {
+	a := []tenant.ResourceAccess{{ResourceAppID: "G", Roles: []string{"r1", "R2"}, Scopes: []string{"s1"}}, {ResourceAppID: "X", Roles: []string{"x"}}}
+	tests := []struct {
+		name string
+		b    []tenant.ResourceAccess
+		want bool
+	}{
+		{"same, other order and case", []tenant.ResourceAccess{{ResourceAppID: "x", Roles: []string{"X"}}, {ResourceAppID: "g", Roles: []string{"r2", "r1"}, Scopes: []string{"S1"}}}, true},
+		{"empty entry ignored", append([]tenant.ResourceAccess{{ResourceAppID: "Z"}}, a...), true},
+		{"role missing", []tenant.ResourceAccess{{ResourceAppID: "G", Roles: []string{"r1"}, Scopes: []string{"s1"}}, {ResourceAppID: "X", Roles: []string{"x"}}}, false},
+		{"role became scope", []tenant.ResourceAccess{{ResourceAppID: "G", Roles: []string{"r1"}, Scopes: []string{"s1", "r2"}}, {ResourceAppID: "X", Roles: []string{"x"}}}, false},
+		{"API missing", a[:1], false},
+	}
+	for _, tt := range tests {
+		if got := sameAccess(a, tt.b); got != tt.want {
+			t.Errorf("%s: sameAccess = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestEndDateValidator(t *testing.T) {
+	now := time.Now().UTC()
+	tests := []struct {
+		value string
+		want  string
+	}{
+		{now.Add(30 * 24 * time.Hour).Format(time.RFC3339), ""},
+		{now.Add(-time.Hour).Format(time.RFC3339), "in the past"},
+		{now.Add(800 * 24 * time.Hour).Format(time.RFC3339), "too far ahead"},
+		{"31/12/2027", "Invalid"},
+	}
+	for _, tt := range tests {
+		resp := &validator.StringResponse{}
+		endDateValidator{}.ValidateString(context.Background(), validator.StringRequest{
+			Path: path.Root("client_secret_end_date"), ConfigValue: types.StringValue(tt.value),
+		}, resp)
+		var summary string
+		if resp.Diagnostics.HasError() {
+			summary = resp.Diagnostics.Errors()[0].Summary()
+		}
+		if (tt.want == "") != (summary == "") || !strings.Contains(summary, tt.want) {
+			t.Errorf("%s: diagnostic %q, want %q", tt.value, summary, tt.want)
+		}
+	}
+}
