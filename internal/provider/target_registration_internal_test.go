@@ -33,11 +33,15 @@ func TestSecretRotationReason(t *testing.T) {
 		{"secret deleted in the tenant", func(_, s *targetRegistrationResourceModel) { s.ClientSecretKeyID = types.StringNull() }, "no longer exists"},
 		{"display name", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretDisplayName = types.StringValue("other") }, "client_secret_display_name"},
 		{"lifetime", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretLifetimeDays = types.Int64Value(90) }, "client_secret_lifetime_days"},
-		{"end date", func(p, _ *targetRegistrationResourceModel) { p.ClientSecretEndDate = types.StringValue("2027-01-01T00:00:00Z") }, "client_secret_end_date"},
+		{"end date", func(p, _ *targetRegistrationResourceModel) {
+			p.ClientSecretEndDate = types.StringValue("2027-01-01T00:00:00Z")
+		}, "client_secret_end_date"},
 		{"rotation key", func(p, _ *targetRegistrationResourceModel) {
 			p.RotateWhenChanged = types.MapValueMust(types.StringType, map[string]attr.Value{"r": types.StringValue("2")})
 		}, "rotate_when_changed"},
-		{"expired", func(_, s *targetRegistrationResourceModel) { s.ClientSecretExpiresAt = types.StringValue("2026-11-26T11:59:59Z") }, "expired"},
+		{"expired", func(_, s *targetRegistrationResourceModel) {
+			s.ClientSecretExpiresAt = types.StringValue("2026-11-26T11:59:59Z")
+		}, "expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
