@@ -27,6 +27,8 @@ type applyRun struct {
 	steps    []stepModel
 	diags    diag.Diagnostics
 	state    *targetRegistrationResourceModel
+	// retired are key IDs of replaced secrets still to be removed.
+	retired []string
 }
 
 func newApplyRun(client *tenant.Client, tenantID string, desired desiredRegistration) *applyRun {
@@ -195,7 +197,8 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 }
 
 // update brings an existing registration to the plan.
-func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationResourceModel) {
+func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationResourceModel, retired []string) {
+	run.retired = retired
 	objectID := prior.ObjectID.ValueString()
 	reg, err := run.client.ReadRegistration(ctx, objectID)
 	if err != nil {
@@ -248,26 +251,52 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	run.syncSteps(ctx)
 
 	if plan.ClientSecretKeyID.IsUnknown() {
-		oldKey := prior.ClientSecretKeyID.ValueString()
 		// New before old: the migration tool is never left without a valid secret.
 		if !run.addSecret(ctx, objectID) {
 			return
 		}
-		if oldKey != "" && slices.ContainsFunc(app.Passwords, func(p tenant.Password) bool { return p.KeyID == oldKey }) {
-			if err := run.client.RemovePassword(ctx, objectID, oldKey); err != nil && !errors.Is(err, tenant.ErrNotFound) {
-				run.fail(ctx, stepSecret, "The new secret was created but the old one could not be removed", err)
-				return
-			}
-			run.step(stepSecret, statusSucceeded, run.steps[3].Detail+" Removed the previous secret "+oldKey+".")
+		if old := prior.ClientSecretKeyID.ValueString(); old != "" {
+			run.retired = append(run.retired, old)
 		}
 	} else {
 		run.step(stepSecret, statusUnchanged, fmt.Sprintf("Secret %s is valid until %s.", prior.ClientSecretKeyID.ValueString(), prior.ClientSecretExpiresAt.ValueString()))
+	}
+	if !run.removeRetired(ctx, app) {
+		return
 	}
 	run.syncSteps(ctx)
 
 	run.reconcileConsent(ctx, app.AppID, reg.ServicePrincipal, reg.Assignments, reg.Grants)
 	run.syncSteps(ctx)
 	run.awaitVisible(ctx)
+}
+
+// removeRetired removes the secrets this or an earlier apply replaced. A
+// key it cannot remove stays in run.retired, which the resource keeps in
+// private state, so the next apply tries again instead of leaving an old
+// credential on the application.
+func (run *applyRun) removeRetired(ctx context.Context, app *tenant.Application) bool {
+	var removed []string
+	for len(run.retired) > 0 {
+		key := run.retired[0]
+		if slices.ContainsFunc(app.Passwords, func(p tenant.Password) bool { return p.KeyID == key }) {
+			err := run.client.RemovePassword(ctx, app.ObjectID, key)
+			if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+				run.fail(ctx, stepSecret, "The previous secret "+key+" could not be removed", err)
+				return false
+			}
+			removed = append(removed, key)
+		}
+		run.retired = run.retired[1:]
+	}
+	if len(removed) > 0 {
+		status, detail := statusSucceeded, run.steps[3].Detail
+		if run.steps[3].Status == statusUnchanged {
+			detail = ""
+		}
+		run.step(stepSecret, status, strings.TrimSpace(detail+" Removed the previous secret "+strings.Join(removed, ", ")+"."))
+	}
+	return true
 }
 
 func (run *applyRun) addSecret(ctx context.Context, objectID string) bool {

@@ -2,9 +2,11 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -200,10 +202,18 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 			plan.ClientSecretExpiresAt = types.StringUnknown()
 		}
 		// steps describe the last apply: they change exactly when this plan
-		// changes anything else.
+		// changes anything else, or when a replaced secret is still to be
+		// removed (then the apply exists for that alone).
+		retired, d := retiredSecrets(ctx, req.Private)
+		resp.Diagnostics.Append(d...)
+		if len(retired) > 0 {
+			resp.Diagnostics.AddAttributeWarning(path.Root("client_secret_key_id"), "A replaced secret is still on the application",
+				fmt.Sprintf("An earlier apply replaced the client secret but could not remove the old one (key ID %s). "+
+					"This apply removes it.", strings.Join(retired, ", ")))
+		}
 		plan.Steps = state.Steps
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
-		if !resp.Plan.Raw.Equal(req.State.Raw) {
+		if !resp.Plan.Raw.Equal(req.State.Raw) || len(retired) > 0 {
 			plan.Steps = types.ListUnknown(stepObjectType)
 		}
 	}
@@ -278,4 +288,48 @@ func (endDateValidator) ValidateString(_ context.Context, req validator.StringRe
 				"or rotate the secret with rotate_when_changed.", s, maxSecretLifetimeDays,
 				now.Add(maxSecretLifetimeDays*24*time.Hour).UTC().Format(time.RFC3339)))
 	}
+}
+
+// privateRetiredSecrets is the private-state key under which the resource
+// remembers replaced secrets that could not be removed yet.
+const privateRetiredSecrets = "retired_secret_key_ids"
+
+// privateReader and privateWriter are the parts of the framework's private
+// state the resource uses.
+type privateReader interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateWriter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+func retiredSecrets(ctx context.Context, private privateReader) ([]string, diag.Diagnostics) {
+	if private == nil {
+		return nil, nil
+	}
+	raw, diags := private.GetKey(ctx, privateRetiredSecrets)
+	if len(raw) == 0 || diags.HasError() {
+		return nil, diags
+	}
+	var keys []string
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		diags.AddWarning("Unreadable private state", "The list of secrets to remove could not be read and is dropped: "+err.Error())
+		return nil, diags
+	}
+	return keys, diags
+}
+
+func setRetiredSecrets(ctx context.Context, private privateWriter, keys []string) diag.Diagnostics {
+	if len(keys) == 0 {
+		// An empty value removes the key.
+		return private.SetKey(ctx, privateRetiredSecrets, nil)
+	}
+	raw, err := json.Marshal(keys)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Cannot record secrets to remove", err.Error())
+		return diags
+	}
+	return private.SetKey(ctx, privateRetiredSecrets, raw)
 }

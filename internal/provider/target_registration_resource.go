@@ -339,11 +339,14 @@ func (r *TargetRegistrationResource) Update(ctx context.Context, req resource.Up
 	if run == nil {
 		return
 	}
-	run.update(ctx, plan, state)
+	retired, d := retiredSecrets(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	run.update(ctx, plan, state, retired)
 	resp.Diagnostics.Append(run.diags...)
 	if run.state != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
 	}
+	resp.Diagnostics.Append(setRetiredSecrets(ctx, resp.Private, run.retired)...)
 }
 
 func (r *TargetRegistrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

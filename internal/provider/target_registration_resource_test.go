@@ -575,3 +575,51 @@ func TestAccTargetRegistration_replicationLag(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccTargetRegistration_rotationRemovalFails: the new secret is made but
+// the old one cannot be removed. State keeps the new secret, the next plan
+// says the old one is still there, and the next apply removes it.
+func TestAccTargetRegistration_rotationRemovalFails(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	name := "stellar-rotate-fault"
+	config := func(rotation string) string {
+		return registrationConfig(e, name, fmt.Sprintf("  rotate_when_changed = { rotation = %q }\n", rotation))
+	}
+	var newKey string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{Config: config("1")},
+			{
+				PreConfig: func() {
+					e.Inject(emulator.Fault{Method: "POST", PathRegexp: `/removePassword$`, Status: 500, Times: 1})
+				},
+				Config:      config("2"),
+				ExpectError: regexp.MustCompile(`previous\s+secret\s+\S+\s+could\s+not\s+be\s+removed`),
+			},
+			{
+				// The failed apply saved the new secret; the old one is still on the app.
+				PreConfig: func() {
+					app, _ := findApp(e, name)
+					if len(app.Passwords) != 2 {
+						t.Fatalf("after the failed removal the tenant holds %d secrets, want the new and the old", len(app.Passwords))
+					}
+				},
+				Config: config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(s *terraform.State) error {
+					newKey = s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"]
+					app, _ := findApp(e, name)
+					if len(app.Passwords) != 1 || app.Passwords[0].KeyID != newKey {
+						return fmt.Errorf("tenant holds %v, want only the secret in state (%s)", app.Passwords, newKey)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
