@@ -623,3 +623,58 @@ func TestAccTargetRegistration_rotationRemovalFails(t *testing.T) {
 		},
 	})
 }
+
+// TestAccTargetRegistration_apiByApplicationID: an API named by its
+// application ID works like its well-known name, and state keeps the
+// spelling of the configuration, so the plan after apply is empty.
+func TestAccTargetRegistration_apiByApplicationID(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	name := "stellar-by-id"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{{
+			Config: registrationConfig(e, name, fmt.Sprintf(`
+  api_permissions = [{ api = %q, application = ["User.Read.All"] }]
+`, graphAppID)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("granted_permissions"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"api": knownvalue.StringExact(graphAppID), "application": stringSet("User.Read.All")}),
+				})),
+			},
+			Check: tenantHolds(e, name, map[string][]string{graphAppID: {"User.Read.All"}}, nil),
+		}},
+	})
+}
+
+// TestAccTargetRegistration_insufficientPrivileges: signed in as an app that
+// may not read or write applications, plan stops with Graph's 403 and what
+// permission to grant.
+func TestAccTargetRegistration_insufficientPrivileges(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	limited, secret := e.Portal().CreateApplication("limited operator", "User.Read.All")
+	config := fmt.Sprintf(`
+provider "stellar" {
+  tenant_id           = %q
+  client_id           = %q
+  client_secret       = %q
+  authority_host      = %q
+  graph_endpoint      = %q
+  ca_certificate_file = %q
+}
+
+resource "stellar_target_registration" "test" {
+  display_name = "never created"
+}
+`, e.Seed().TenantID, limited.AppID, secret, e.URL(), e.URL(), e.CAFile())
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`403\s+Authorization_RequestDenied(.*\n)*.*How\s+to\s+fix\s+it(.*\n)*.*Application.ReadWrite.All`),
+		}},
+	})
+}
