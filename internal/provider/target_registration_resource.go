@@ -29,10 +29,9 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure        = &TargetRegistrationResource{}
-	_ resource.ResourceWithModifyPlan       = &TargetRegistrationResource{}
-	_ resource.ResourceWithImportState      = &TargetRegistrationResource{}
-	_ resource.ResourceWithConfigValidators = &TargetRegistrationResource{}
+	_ resource.ResourceWithConfigure   = &TargetRegistrationResource{}
+	_ resource.ResourceWithModifyPlan  = &TargetRegistrationResource{}
+	_ resource.ResourceWithImportState = &TargetRegistrationResource{}
 )
 
 // Entra's portal offers client secrets of at most 24 months, and Microsoft
@@ -224,10 +223,6 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
-}
-
-func (r *TargetRegistrationResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return nil
 }
 
 func (r *TargetRegistrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
