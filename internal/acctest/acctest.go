@@ -45,6 +45,12 @@ func StartEmulator(t *testing.T, opts emulator.Options) *emulator.Emulator {
 // bootstrap application and trusts e's CA.
 func ProviderBlock(e *emulator.Emulator) string {
 	seed := e.Seed()
+	return ProviderBlockAs(e, seed.TenantID, seed.BootstrapClientID, seed.BootstrapSecret)
+}
+
+// ProviderBlockAs returns a provider "stellar" block for e that signs in to
+// tenantID as clientID with secret: another app, or a wrong value on purpose.
+func ProviderBlockAs(e *emulator.Emulator, tenantID, clientID, secret string) string {
 	return fmt.Sprintf(`
 provider "stellar" {
   tenant_id           = %s
@@ -55,9 +61,9 @@ provider "stellar" {
   ca_certificate_file = %s
 }
 `,
-		hclString(seed.TenantID),
-		hclString(seed.BootstrapClientID),
-		hclString(seed.BootstrapSecret),
+		hclString(tenantID),
+		hclString(clientID),
+		hclString(secret),
 		hclString(e.URL()),
 		hclString(e.URL()),
 		hclString(e.CAFile()),

@@ -174,20 +174,11 @@ func TestAccProvider_signInErrors(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	s := e.Seed()
 	block := func(tenant, secret string) string {
-		return fmt.Sprintf(`
-provider "stellar" {
-  tenant_id           = %q
-  client_id           = %q
-  client_secret       = %q
-  authority_host      = %q
-  graph_endpoint      = %q
-  ca_certificate_file = %q
-}
-
+		return acctest.ProviderBlockAs(e, tenant, s.BootstrapClientID, secret) + `
 resource "stellar_target_registration" "test" {
   display_name = "never created"
 }
-`, tenant, s.BootstrapClientID, secret, e.URL(), e.URL(), e.CAFile())
+`
 	}
 	wrongSecret := "wrong-secret-value-0123456789abcdefghij"
 	tests := []struct {

@@ -654,20 +654,11 @@ func TestAccTargetRegistration_apiByApplicationID(t *testing.T) {
 func TestAccTargetRegistration_insufficientPrivileges(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	limited, secret := e.Portal().CreateApplication("limited operator", "User.Read.All")
-	config := fmt.Sprintf(`
-provider "stellar" {
-  tenant_id           = %q
-  client_id           = %q
-  client_secret       = %q
-  authority_host      = %q
-  graph_endpoint      = %q
-  ca_certificate_file = %q
-}
-
+	config := acctest.ProviderBlockAs(e, e.Seed().TenantID, limited.AppID, secret) + `
 resource "stellar_target_registration" "test" {
   display_name = "never created"
 }
-`, e.Seed().TenantID, limited.AppID, secret, e.URL(), e.URL(), e.CAFile())
+`
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
