@@ -276,12 +276,7 @@ func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureR
 	tflog.Debug(ctx, "signed in to the target tenant", map[string]any{"tenant_id": claims.TenantID, "client_id": clientID})
 }
 
-type diagAdder interface {
-	AddError(summary, detail string)
-	AddAttributeError(p path.Path, summary, detail string)
-}
-
-func addSignInError(diags diagAdder, err error, summary string) {
+func addSignInError(diags *diag.Diagnostics, err error, summary string) {
 	var aerr *auth.Error
 	if errors.As(err, &aerr) {
 		detail := fmt.Sprintf("The token service answered: %s\n\nHow to fix it: %s", aerr.Error(), aerr.Fix())

@@ -48,6 +48,15 @@ func (run *applyRun) step(name, status, detail string) {
 	}
 }
 
+func (run *applyRun) stepOf(name string) stepModel {
+	for _, s := range run.steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	return stepModel{}
+}
+
 func (run *applyRun) fail(ctx context.Context, name, summary string, err error) {
 	run.step(name, statusFailed, summary+": "+oneLine(describeTenantError(err)))
 	run.diags.AddError(summary, describeTenantError(err)+
@@ -290,11 +299,12 @@ func (run *applyRun) removeRetired(ctx context.Context, app *tenant.Application)
 		run.retired = run.retired[1:]
 	}
 	if len(removed) > 0 {
-		status, detail := statusSucceeded, run.steps[3].Detail
-		if run.steps[3].Status == statusUnchanged {
-			detail = ""
+		// Keep what this apply said about a new secret; "unchanged" no longer holds.
+		detail := ""
+		if s := run.stepOf(stepSecret); s.Status == statusSucceeded {
+			detail = s.Detail + " "
 		}
-		run.step(stepSecret, status, strings.TrimSpace(detail+" Removed the previous secret "+strings.Join(removed, ", ")+"."))
+		run.step(stepSecret, statusSucceeded, detail+"Removed the previous secret "+strings.Join(removed, ", ")+".")
 	}
 	return true
 }

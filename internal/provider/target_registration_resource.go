@@ -338,9 +338,13 @@ func (r *TargetRegistrationResource) Update(ctx context.Context, req resource.Up
 	resp.Diagnostics.Append(d...)
 	run.update(ctx, plan, state, retired)
 	resp.Diagnostics.Append(run.diags...)
-	if run.state != nil {
-		resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
+	// Before the first change to the tenant the run has no state of its own;
+	// the prior state is then still the truth (the planned one holds unknowns).
+	newState := run.state
+	if newState == nil {
+		newState = &state
 	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, newState)...)
 	resp.Diagnostics.Append(setRetiredSecrets(ctx, resp.Private, run.retired)...)
 }
 

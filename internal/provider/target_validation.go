@@ -78,8 +78,8 @@ const (
 	descTokenExpires  = "When the Microsoft Graph token issued during validation expires (RFC 3339)."
 )
 
-// guidValidator and the others below check formats at plan time, where the
-// values are known, naming the attribute and what a right value looks like.
+// formatValidator checks a format at plan time, where the value is known,
+// naming the attribute and what a right value looks like.
 type formatValidator struct {
 	description string
 	problem     func(string) string
