@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 )
@@ -33,83 +32,80 @@ type batchResponseItem struct {
 	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
-func (g *graphReq) batch() {
-	if len(g.segs) != 1 || g.segs[0].keyProp != "" {
-		g.badSegment(g.segs[len(g.segs)-1].name)
-		return
-	}
-	if g.r.Method != http.MethodPost {
-		g.methodNotAllowed()
-		return
-	}
+func (g *graphReq) batch() (reply, error) {
 	raw, err := readBody(g.r, 4<<20)
 	var payload struct {
 		Requests []batchRequestItem `json:"requests"`
 	}
 	if err != nil || json.Unmarshal(raw, &payload) != nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return
+		return reply{}, errPayload()
 	}
 	items := payload.Requests
-	// The validation messages below are the emulator's: Graph documents the rules (at most 20
-	// requests, unique case-insensitive ids, a malformed batch fails as a whole with 400) but
-	// not its wording.
+	index, err := checkBatch(items)
+	if err != nil {
+		return reply{}, err
+	}
+	order, ok := batchOrder(items, index)
+	if !ok {
+		return reply{}, errBatch("The dependsOn properties of the batch form a cycle.")
+	}
+	results := make([]*batchResponseItem, len(items))
+	for _, i := range order {
+		it := items[i]
+		if dep := failedDependencyOf(it, results, index); dep != "" {
+			results[i] = g.failedDependency(it.ID, dep)
+			continue
+		}
+		results[i] = g.runBatchItem(it)
+	}
+	return reply{status: http.StatusOK, body: map[string]any{"responses": results}}, nil
+}
+
+// errBatch is a malformed batch, which fails as a whole with 400. The messages are the
+// emulator's: Graph documents the rules (at most 20 requests, unique case-insensitive ids)
+// but not its wording.
+func errBatch(msg string) *graphError { return newGraphError(http.StatusBadRequest, "BadRequest", msg) }
+
+// checkBatch validates the batch's shape and returns the position of each request id.
+func checkBatch(items []batchRequestItem) (map[string]int, error) {
 	switch {
 	case len(items) == 0:
-		g.fail(http.StatusBadRequest, "BadRequest", "The batch request must contain at least one request.")
-		return
+		return nil, errBatch("The batch request must contain at least one request.")
 	case len(items) > maxBatchRequests:
-		g.fail(http.StatusBadRequest, "BadRequest", "The batch request contains more than the maximum of 20 requests.")
-		return
+		return nil, errBatch("The batch request contains more than the maximum of 20 requests.")
 	}
 	index := map[string]int{}
 	for i, it := range items {
 		key := strings.ToLower(it.ID)
 		switch {
 		case it.ID == "":
-			g.fail(http.StatusBadRequest, "BadRequest", "Every request in the batch must have an id.")
-			return
+			return nil, errBatch("Every request in the batch must have an id.")
 		case it.Method == "" || it.URL == "":
-			g.fail(http.StatusBadRequest, "BadRequest", "Request '"+it.ID+"' in the batch must have a method and a url.")
-			return
+			return nil, errBatch("Request '" + it.ID + "' in the batch must have a method and a url.")
 		}
 		if _, dup := index[key]; dup {
-			g.fail(http.StatusBadRequest, "BadRequest", "The batch request contains more than one request with the id '"+it.ID+"'.")
-			return
+			return nil, errBatch("The batch request contains more than one request with the id '" + it.ID + "'.")
 		}
 		index[key] = i
 	}
 	for _, it := range items {
 		for _, d := range it.DependsOn {
 			if _, ok := index[strings.ToLower(d)]; !ok || strings.EqualFold(d, it.ID) {
-				g.fail(http.StatusBadRequest, "BadRequest", "Request '"+it.ID+"' depends on '"+d+"', which is not a request of the batch.")
-				return
+				return nil, errBatch("Request '" + it.ID + "' depends on '" + d + "', which is not a request of the batch.")
 			}
 		}
 	}
-	order, ok := batchOrder(items, index)
-	if !ok {
-		g.fail(http.StatusBadRequest, "BadRequest", "The dependsOn properties of the batch form a cycle.")
-		return
-	}
+	return index, nil
+}
 
-	results := make([]*batchResponseItem, len(items))
-	for _, i := range order {
-		it := items[i]
-		failed := ""
-		for _, d := range it.DependsOn {
-			if r := results[index[strings.ToLower(d)]]; r.Status >= 400 {
-				failed = d
-				break
-			}
+// failedDependencyOf names the first request it depends on that failed, or "".
+func failedDependencyOf(it batchRequestItem, results []*batchResponseItem, index map[string]int) string {
+	for _, d := range it.DependsOn {
+		if r := results[index[strings.ToLower(d)]]; r.Status >= 400 {
+			return d
 		}
-		if failed != "" {
-			results[i] = g.failedDependency(it.ID, failed)
-			continue
-		}
-		results[i] = g.runBatchItem(it)
 	}
-	g.ok(http.StatusOK, map[string]any{"responses": results})
+	return ""
 }
 
 // batchOrder returns an execution order in which every request follows the ones it depends
@@ -159,36 +155,12 @@ func (g *graphReq) failedDependency(id, dep string) *batchResponseItem {
 func (g *graphReq) runBatchItem(it batchRequestItem) *batchResponseItem {
 	path, ok := batchItemPath(it.URL)
 	if !ok || strings.HasPrefix(path, "/v1.0/$batch") {
-		body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "BadRequest", "message": "Invalid request URL '" + it.URL + "' in batch request."}})
-		return &batchResponseItem{ID: it.ID, Status: http.StatusBadRequest, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}
+		return batchItemError(it.ID, "Invalid request URL '"+it.URL+"' in batch request.")
 	}
-	var body []byte
-	contentType := headerValue(it.Headers, "Content-Type")
-	if trimmed := bytes.TrimSpace(it.Body); len(trimmed) > 0 && string(trimmed) != "null" {
-		if trimmed[0] == '"' {
-			// A non-JSON body travels base64 encoded in a JSON string.
-			// The body is a json.RawMessage cut from the batch payload, which decoded
-			// whole, so a value starting with a quote is a valid JSON string.
-			var s string
-			_ = json.Unmarshal(trimmed, &s)
-			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
-				body = b
-			} else if b, err := base64.URLEncoding.DecodeString(s); err == nil {
-				body = b
-			} else {
-				body = []byte(s)
-			}
-		} else {
-			body = trimmed
-		}
-		if contentType == "" {
-			contentType = "application/json"
-		}
-	}
+	body, contentType := batchItemBody(it)
 	req, err := http.NewRequestWithContext(g.r.Context(), strings.ToUpper(it.Method), g.e.url+path, bytes.NewReader(body))
 	if err != nil {
-		b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "BadRequest", "message": "Invalid request in batch."}})
-		return &batchResponseItem{ID: it.ID, Status: http.StatusBadRequest, Headers: map[string]string{"Content-Type": "application/json"}, Body: b}
+		return batchItemError(it.ID, "Invalid request in batch.")
 	}
 	for k, v := range it.Headers {
 		if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Content-Encoding") {
@@ -203,24 +175,62 @@ func (g *graphReq) runBatchItem(it batchRequestItem) *batchResponseItem {
 	if req.Header.Get("client-request-id") == "" {
 		req.Header.Set("client-request-id", infoOf(g.r).clientRequestID)
 	}
-	rec := httptest.NewRecorder()
-	g.e.serve(rec, req, true)
+	rec := newBufferedResponse()
+	g.e.serve(rec, req, infoOf(g.r))
+	return batchItemResponse(it.ID, rec)
+}
 
-	out := &batchResponseItem{ID: it.ID, Status: rec.Code, Headers: map[string]string{}}
+func batchItemError(id, msg string) *batchResponseItem {
+	body, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "BadRequest", "message": msg}})
+	return &batchResponseItem{ID: id, Status: http.StatusBadRequest, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}
+}
+
+// batchItemBody decodes an item's body: JSON as is, anything else base64 encoded in a JSON
+// string.
+func batchItemBody(it batchRequestItem) ([]byte, string) {
+	contentType := headerValue(it.Headers, "Content-Type")
+	trimmed := bytes.TrimSpace(it.Body)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil, contentType
+	}
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	if trimmed[0] != '"' {
+		return trimmed, contentType
+	}
+	// The body is a json.RawMessage cut from the batch payload, which decoded whole, so a
+	// value starting with a quote is a valid JSON string.
+	var s string
+	_ = json.Unmarshal(trimmed, &s)
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return b, contentType
+	}
+	if b, err := base64.URLEncoding.DecodeString(s); err == nil {
+		return b, contentType
+	}
+	return []byte(s), contentType
+}
+
+// batchItemResponse turns an item's recorded answer into its entry of the batch response.
+func batchItemResponse(id string, rec *bufferedResponse) *batchResponseItem {
+	out := &batchResponseItem{ID: id, Status: rec.statusCode(), Headers: map[string]string{}}
 	// Exact key "Content-Type": msgraph-sdk-go-core looks it up case-sensitively.
 	for _, h := range []string{"Content-Type", "Cache-Control", "OData-Version", "Retry-After", "Location"} {
 		if v := rec.Header().Get(h); v != "" {
 			out.Headers[h] = v
 		}
 	}
-	if rb := rec.Body.Bytes(); len(bytes.TrimSpace(rb)) > 0 {
-		mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type"))
-		if mt == "application/json" && json.Valid(rb) {
-			out.Body = json.RawMessage(bytes.TrimSpace(rb))
-		} else {
-			enc, _ := json.Marshal(base64.StdEncoding.EncodeToString(rb))
-			out.Body = enc
-		}
+	rb := bytes.TrimSpace(rec.body.Bytes())
+	if len(rb) == 0 {
+		return out
+	}
+	mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+	if mt == "application/json" && json.Valid(rb) {
+		out.Body = json.RawMessage(rb)
+	} else {
+		enc, _ := json.Marshal(base64.StdEncoding.EncodeToString(rec.body.Bytes()))
+		out.Body = enc
 	}
 	return out
 }

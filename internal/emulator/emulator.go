@@ -97,36 +97,17 @@ func Start(opts Options) (*Emulator, error) {
 	for _, f := range faults {
 		e.faults.add(f)
 	}
-	if opts.CADir != "" {
-		e.caFile, err = filepath.Abs(filepath.Join(opts.CADir, caCertFile))
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		if e.tempDir, err = os.MkdirTemp("", "stellar-emulator-"); err != nil {
-			return nil, err
-		}
-		e.caFile = filepath.Join(e.tempDir, caCertFile)
-		if err := atomicfile.Write(e.caFile, ca.certPEM, 0o644); err != nil {
-			os.RemoveAll(e.tempDir)
-			return nil, err
-		}
+	if err := e.writeCAFile(opts.CADir); err != nil {
+		return nil, err
 	}
 
 	e.store, e.seed = newSeededStore(opts.BootstrapSecret)
 	e.portal = &Portal{e: e}
 
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
-	base, ok := http.DefaultTransport.(*http.Transport)
-	if !ok {
+	if e.client, err = clientTrusting(ca.cert); err != nil {
 		e.cleanup()
-		return nil, fmt.Errorf("emulator client: http.DefaultTransport is a %T, not an *http.Transport", http.DefaultTransport)
+		return nil, err
 	}
-	tr := base.Clone()
-	tr.Proxy = nil // the emulator is local; a corporate proxy must not see its traffic
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	e.client = &http.Client{Transport: tr}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -151,6 +132,40 @@ func Start(opts Options) (*Emulator, error) {
 	}
 	go func() { e.serveErr <- e.srv.ServeTLS(ln, "", "") }()
 	return e, nil
+}
+
+// writeCAFile publishes the CA certificate for clients: in caDir when the CA is kept there,
+// else in a temporary directory removed on Close.
+func (e *Emulator) writeCAFile(caDir string) error {
+	if caDir != "" {
+		f, err := filepath.Abs(filepath.Join(caDir, caCertFile))
+		e.caFile = f
+		return err
+	}
+	dir, err := os.MkdirTemp("", "stellar-emulator-")
+	if err != nil {
+		return err
+	}
+	e.tempDir, e.caFile = dir, filepath.Join(dir, caCertFile)
+	if err := atomicfile.Write(e.caFile, e.ca.certPEM, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	return nil
+}
+
+// clientTrusting returns an HTTP client that trusts ca and nothing else.
+func clientTrusting(ca *x509.Certificate) (*http.Client, error) {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("emulator client: http.DefaultTransport is a %T, not an *http.Transport", http.DefaultTransport)
+	}
+	tr := base.Clone()
+	tr.Proxy = nil // the emulator is local; a corporate proxy must not see its traffic
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
 }
 
 // urlHost renders the listening address as the URL host: an unspecified address becomes the
@@ -236,42 +251,59 @@ func (e *Emulator) visibleAt(now time.Time) time.Time {
 	return now.Add(time.Duration(e.lag.Load()))
 }
 
-// ServeHTTP dispatches a request: latency, injected faults, then the token service or Graph.
+// ServeHTTP serves a request: latency, injected faults, the route table; then the answer goes
+// out, unless an injected fault delays or loses it. The request is in the log before its
+// answer can reach the client, so a test that reads the log right after a call never races.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.active.Add(1)
 	defer e.active.Add(-1)
-	e.serve(w, r, false)
+	buf := newBufferedResponse()
+	info := e.serve(buf, r, nil)
+	if info.answerDelay > 0 {
+		sleep(r.Context(), info.answerDelay)
+		if r.Context().Err() != nil {
+			return // the client stopped waiting: nobody is left to answer
+		}
+	}
+	if info.loseAnswer {
+		// The write is done; the connection is reset (HTTP/1.1) or the stream closed
+		// (HTTP/2) instead of answering, as when a network drops the response.
+		panic(http.ErrAbortHandler)
+	}
+	buf.writeTo(w)
 }
 
-// serve runs one request (or one batch item) through latency, faults, routing and the log.
-func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, inBatch bool) {
+// serve runs one request, or one item of the JSON batch batch, into buf through latency,
+// faults and routing, and logs it.
+func (e *Emulator) serve(buf *bufferedResponse, r *http.Request, batch *requestInfo) *requestInfo {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
-	info := &requestInfo{requestID: newGUID(), clientRequestID: r.Header.Get("client-request-id"), inBatch: inBatch}
+	info := &requestInfo{requestID: newGUID(), clientRequestID: r.Header.Get("client-request-id"), batch: batch}
 	if info.clientRequestID == "" {
 		info.clientRequestID = info.requestID
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 
-	if d := time.Duration(e.latency.Load()); d > 0 && !inBatch {
+	if d := time.Duration(e.latency.Load()); d > 0 && batch == nil {
 		sleep(r.Context(), d)
 	}
-	if f, ok := e.faults.match(r.Method, r.URL.Path); ok {
-		if f.Latency > 0 {
-			sleep(r.Context(), f.Latency)
-		}
-		if f.Status != 0 {
-			rec.fault = true
-			e.writeFault(rec, r, f)
-			e.logRequest(r, rec, start, inBatch)
-			return
-		}
+	f, hit := e.faults.match(r.Method, r.URL.Path)
+	if hit && f.Latency > 0 {
+		sleep(r.Context(), f.Latency)
 	}
-	e.route(rec, r)
-	e.logRequest(r, rec, start, inBatch)
+	if hit && f.Status != 0 {
+		buf.fault = true
+		e.writeFault(buf, r, f)
+	} else {
+		e.route(buf, r)
+	}
+	if hit {
+		info.afterAnswer(f)
+	}
+	e.logRequest(r, buf, start, info)
+	return info
 }
 
-func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.Time, inBatch bool) {
+func (e *Emulator) logRequest(r *http.Request, rec *bufferedResponse, start time.Time, info *requestInfo) {
 	q := r.URL.RawQuery
 	if dq, err := url.QueryUnescape(q); err == nil {
 		q = dq
@@ -282,11 +314,13 @@ func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.T
 		Query:           q,
 		Status:          rec.statusCode(),
 		Duration:        time.Since(start),
-		InBatch:         inBatch,
+		InBatch:         info.batch != nil,
 		Time:            start.UTC(),
 		Code:            rec.code,
 		ClientRequestID: r.Header.Get("client-request-id"),
 		Fault:           rec.fault,
+		AnswerLost:      info.loseAnswer,
+		AnswerDelay:     info.answerDelay,
 		Compressed:      strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip"),
 	}
 	e.log.add(entry)
@@ -295,14 +329,35 @@ func (e *Emulator) logRequest(r *http.Request, rec *statusRecorder, start time.T
 	}
 }
 
-// route sends a request to the token service or Graph by its path.
+// route serves a request by the route table: Graph under /v1.0, the token service elsewhere.
 func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
 		e.serveGraph(w, r)
 		return
 	}
-	e.serveIdentity(w, r)
+	m, err := findRoute(r.Method, splitPath(p))
+	switch {
+	case err == nil && m.identity != nil && m.wrongMethod:
+		writeAADError(w, r, errMethodNotAllowed(r.Method))
+	case err == nil && m.identity != nil:
+		m.identity(e, w, r, m.refs["{tenant}"].value)
+	default:
+		e.serveUnknown(w, r)
+	}
+}
+
+// serveUnknown answers a path neither service has. A first segment that names a tenant is
+// the token service's (404); anything else is Graph's, which rejects a version it does not
+// serve.
+func (e *Emulator) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(segs) > 1 && (isGUID(segs[0]) || strings.Contains(segs[0], ".") || isCommonTenant(segs[0])) {
+		// Emulator's wording: Entra answers unknown paths with an HTML page.
+		writeOAuthError(w, r, http.StatusNotFound, "invalid_request", "The token service has no endpoint "+r.URL.Path+".")
+		return
+	}
+	writeGraphError(w, r, newGraphError(http.StatusBadRequest, "BadRequest", "Invalid version: "+segs[0]))
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -314,11 +369,26 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// requestInfo carries the ids of one request to the handlers that echo them.
+// requestInfo carries the ids of one request to the handlers that echo them, and what an
+// injected fault wants done with its answer.
 type requestInfo struct {
 	requestID       string
 	clientRequestID string
-	inBatch         bool
+	// batch is the JSON batch this request is an item of, nil for a request of its own.
+	batch *requestInfo
+	// loseAnswer and answerDelay: the answer is dropped, or held back this long, after the
+	// handler ran.
+	loseAnswer  bool
+	answerDelay time.Duration
+}
+
+// afterAnswer records what fault f does to the answer. The answer to a batch item travels in
+// the batch's answer, so that is the one lost or delayed.
+func (ri *requestInfo) afterAnswer(f Fault) {
+	for x := ri; x != nil; x = x.batch {
+		x.loseAnswer = x.loseAnswer || f.LoseAnswer
+		x.answerDelay = max(x.answerDelay, f.AnswerDelay)
+	}
 }
 
 type requestInfoKey struct{}
@@ -330,38 +400,9 @@ func infoOf(r *http.Request) *requestInfo {
 	return &requestInfo{requestID: newGUID(), clientRequestID: newGUID()}
 }
 
-// statusRecorder remembers what a handler answered, for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	code   string
-	fault  bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) statusCode() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
-}
-
 // setErrorCode records the error code of the response for the request log.
 func setErrorCode(w http.ResponseWriter, code string) {
-	if s, ok := w.(*statusRecorder); ok {
+	if s, ok := w.(*bufferedResponse); ok {
 		s.code = code
 	}
 }

@@ -11,13 +11,20 @@ import (
 	"time"
 )
 
-// Fault makes matching requests fail or slow down, to exercise a client's retries.
+// Fault makes matching requests fail, slow down, or lose their answers, to exercise a
+// client's retries and its recovery from writes whose outcome it never heard.
 //
 // A request matches when Method (empty: any) equals its method and PathRegexp (empty: any)
-// matches its path, e.g. "/v1.0/applications" or "/{tenant}/oauth2/v2.0/token"; sub-requests
-// of a JSON batch are matched by their own path ("/v1.0/" + item url) and fail as batch items.
-// The first Skip matches pass; after that the fault fires Times times (0: every time).
-// A fault with Status 0 only adds Latency.
+// matches its path, e.g. "/v1.0/applications" or "/{tenant}/oauth2/v2.0/token" (every
+// endpoint, the token service's included); sub-requests of a JSON batch are matched by their
+// own path ("/v1.0/" + item url) and fail as batch items. The first Skip matches pass; after
+// that the fault fires Times times (0: every time).
+//
+// What it does, in the order a request meets it: Latency before the request is served; then
+// either Status instead of serving it, or the request served (its write done) followed by
+// LoseAnswer, the connection reset or the HTTP/2 stream closed instead of the answer, and/or
+// AnswerDelay, the answer held back (set it longer than the client waits to model a client
+// timeout). For a batch item, the answer lost or delayed is the batch's.
 type Fault struct {
 	Method     string        `json:"method,omitempty"`
 	PathRegexp string        `json:"pathRegexp,omitempty"`
@@ -28,38 +35,49 @@ type Fault struct {
 	Message    string        `json:"message,omitempty"`    // error message; default per status
 	RetryAfter string        `json:"retryAfter,omitempty"` // Retry-After header value; empty: none
 	Latency    time.Duration `json:"latency,omitempty"`
+	// LoseAnswer and AnswerDelay act after the request was served.
+	LoseAnswer  bool          `json:"loseAnswer,omitempty"`
+	AnswerDelay time.Duration `json:"answerDelay,omitempty"`
 }
 
-// UnmarshalJSON accepts latency as a Go duration string ("1.5s") or as nanoseconds, so a
-// faults file can be written by hand.
+// UnmarshalJSON accepts latency and answerDelay as Go duration strings ("1.5s") or as
+// nanoseconds, so a faults file can be written by hand.
 func (f *Fault) UnmarshalJSON(b []byte) error {
 	type plain Fault
 	var aux struct {
 		plain
-		Latency json.RawMessage `json:"latency,omitempty"`
+		Latency     json.RawMessage `json:"latency,omitempty"`
+		AnswerDelay json.RawMessage `json:"answerDelay,omitempty"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
 	*f = Fault(aux.plain)
-	f.Latency = 0
-	if len(aux.Latency) > 0 && string(aux.Latency) != "null" {
-		var s string
-		if err := json.Unmarshal(aux.Latency, &s); err == nil {
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				return fmt.Errorf("fault latency %q: %w", s, err)
-			}
-			f.Latency = d
-		} else {
-			var n int64
-			if err := json.Unmarshal(aux.Latency, &n); err != nil {
-				return fmt.Errorf("fault latency: want a duration string or nanoseconds")
-			}
-			f.Latency = time.Duration(n)
-		}
+	var err error
+	if f.Latency, err = parseFaultDuration("latency", aux.Latency); err != nil {
+		return err
 	}
-	return nil
+	f.AnswerDelay, err = parseFaultDuration("answerDelay", aux.AnswerDelay)
+	return err
+}
+
+func parseFaultDuration(name string, raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("fault %s %q: %w", name, s, err)
+		}
+		return d, nil
+	}
+	var n int64
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, fmt.Errorf("fault %s: want a duration string or nanoseconds", name)
+	}
+	return time.Duration(n), nil
 }
 
 // LoadFaults reads a JSON list of faults (the same fields as Fault, latency as "250ms").
@@ -159,7 +177,7 @@ func (e *Emulator) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		if msg == "" {
 			msg = dm
 		}
-		writeGraphError(w, r, f.Status, code, msg)
+		writeGraphError(w, r, newGraphError(f.Status, code, msg))
 		return
 	}
 	code, desc := f.Code, f.Message

@@ -30,203 +30,161 @@ var (
 	permMailbox    = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
 )
 
-// graphReq is one Graph request being served.
+// permAssignRead is what reading app role assignments needs: the right to read the
+// applications, or the right to assign.
+var permAssignRead = append(append([]string{}, permAppRead...), permAssign...)
+
+// graphReq is one Graph request being served: the request, its route's placeholders, the
+// caller's permissions and the directory view it runs in.
 type graphReq struct {
 	e     *Emulator
-	w     http.ResponseWriter
 	r     *http.Request
-	now   time.Time
+	view  view
 	perms map[string]bool
-	segs  []segment
+	refs  map[string]ref
 	query odataQuery
 }
 
-// segment is one path segment, with the OData key it may carry: applications(appId='x')
-// has name "applications", keyProp "appId", keyVal "x".
-type segment struct {
-	name, keyProp, keyVal string
+// reply is a handler's successful answer: a status and a JSON body (nil: no body).
+type reply struct {
+	status int
+	body   map[string]any
 }
 
-func parseSegments(path string) []segment {
-	path = strings.Trim(strings.TrimPrefix(path, "/v1.0"), "/")
-	if path == "" {
-		return nil
-	}
-	var out []segment
-	for _, p := range strings.Split(path, "/") {
-		s := segment{name: p}
-		if i := strings.IndexByte(p, '('); i > 0 && strings.HasSuffix(p, ")") {
-			s.name = p[:i]
-			key := p[i+1 : len(p)-1]
-			if k, v, ok := strings.Cut(key, "="); ok {
-				s.keyProp, s.keyVal = strings.TrimSpace(k), unquote(strings.TrimSpace(v))
-			} else {
-				s.keyProp, s.keyVal = "id", unquote(key)
-			}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func unquote(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
-		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
-	}
-	return s
-}
-
+// serveGraph authenticates a /v1.0 request, routes it, checks the route's permissions and
+// writes what its handler returns, in Graph's shapes.
 func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
-	g := &graphReq{e: e, w: w, r: r, now: time.Now().UTC(), segs: parseSegments(r.URL.Path)}
-	if !g.authenticate() {
+	rep, err := e.handleGraph(r)
+	if err != nil {
+		writeGraphError(w, r, asGraphError(err))
 		return
 	}
-	q, ok := parseODataQuery(g)
-	if !ok {
+	graphHeaders(w, r)
+	if rep.body == nil {
+		w.WriteHeader(rep.status)
 		return
 	}
-	g.query = q
-	if len(g.segs) == 0 {
-		g.badSegment("v1.0")
-		return
-	}
-	switch g.segs[0].name {
-	case "applications":
-		g.applications()
-	case "servicePrincipals":
-		g.servicePrincipals()
-	case "oauth2PermissionGrants":
-		g.oauth2PermissionGrants()
-	case "users":
-		g.users()
-	case "organization":
-		g.organization()
-	case "directory":
-		g.directory()
-	case "$batch":
-		g.batch()
-	default:
-		g.badSegment(g.segs[0].name)
-	}
+	w.Header().Set("OData-Version", "4.0")
+	writeJSON(w, rep.status, graphContentType, rep.body)
 }
 
-// authenticate validates the bearer token as Graph does and collects the caller's
-// permissions. It writes the 401 itself.
-func (g *graphReq) authenticate() bool {
-	h := g.r.Header.Get("Authorization")
-	scheme, tok, _ := strings.Cut(h, " ")
+func (e *Emulator) handleGraph(r *http.Request) (reply, error) {
+	now := time.Now().UTC()
+	g := &graphReq{e: e, r: r, view: view{now: now, visibleAt: e.visibleAt(now)}}
+	perms, err := e.authenticate(r, now)
+	if err != nil {
+		return reply{}, err
+	}
+	g.perms = perms
+	if g.query, err = parseODataQuery(r); err != nil {
+		return reply{}, err
+	}
+	m, err := findRoute(r.Method, splitPath(r.URL.Path))
+	switch {
+	case err != nil:
+		return reply{}, err
+	case m.graph == nil:
+		// A token-service path under the Graph host: Graph knows no such segment.
+		return reply{}, errBadSegment(strings.Trim(r.URL.Path, "/"))
+	case m.wrongMethod:
+		return reply{}, errGraphMethodNotAllowed()
+	}
+	for _, set := range m.perms {
+		if !hasAny(g.perms, set) {
+			return reply{}, errForbidden()
+		}
+	}
+	g.refs = m.refs
+	return m.graph(g)
+}
+
+// authenticate validates the bearer token as Graph does and returns the caller's
+// permissions: an app's roles, or a person's delegated scopes.
+func (e *Emulator) authenticate(r *http.Request, now time.Time) (map[string]bool, error) {
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
 	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return g.unauthorized("Access token is empty.")
+		return nil, errUnauthorized("Access token is empty.")
 	}
 	jwt, err := parseJWT(tok)
 	if err != nil {
-		return g.unauthorized("CompactToken parsing failed with error code: 80049217")
+		return nil, errUnauthorized("CompactToken parsing failed with error code: 80049217")
 	}
-	if kid, _ := jwt.header["kid"].(string); kid != g.e.signer.kid || jwt.alg() != "RS256" || jwt.verify(&g.e.signer.key.PublicKey) != nil {
-		return g.unauthorized("Access token validation failure.")
+	if msg := e.tokenProblem(jwt, now); msg != "" {
+		return nil, errUnauthorized(msg)
 	}
-	exp, okExp := jwt.num("exp")
-	nbf, _ := jwt.num("nbf")
-	if !okExp || g.now.After(time.Unix(exp, 0).Add(clockSkew)) || g.now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
-		return g.unauthorized("Access token has expired or is not yet valid.")
-	}
-	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), GraphResource) && !strings.EqualFold(aud, GraphAppID) {
-		return g.unauthorized("Access token validation failure. Invalid audience.")
-	}
-	if iss := jwt.str("iss"); iss != "https://sts.windows.net/"+g.e.store.tenantID+"/" {
-		return g.unauthorized("Access token validation failure. Invalid issuer.")
-	}
-	g.perms = map[string]bool{}
+	perms := map[string]bool{}
 	if roles, ok := jwt.claims["roles"].([]any); ok {
 		for _, v := range roles {
 			if s, ok := v.(string); ok {
-				g.perms[s] = true
+				perms[s] = true
 			}
 		}
 	}
 	for _, s := range strings.Fields(jwt.str("scp")) {
-		g.perms[s] = true
+		perms[s] = true
 	}
-	return true
+	return perms, nil
 }
 
-func (g *graphReq) unauthorized(msg string) bool {
-	// Without a claims= challenge, so kiota does not take it for a CAE challenge and retry.
-	g.w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
-	writeGraphError(g.w, g.r, http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
+// tokenProblem is what Graph says of a token it does not accept, or "".
+func (e *Emulator) tokenProblem(jwt *parsedJWT, now time.Time) string {
+	if kid, _ := jwt.header["kid"].(string); kid != e.signer.kid || jwt.alg() != "RS256" || jwt.verify(&e.signer.key.PublicKey) != nil {
+		return "Access token validation failure."
+	}
+	exp, okExp := jwt.num("exp")
+	nbf, _ := jwt.num("nbf")
+	if !okExp || now.After(time.Unix(exp, 0).Add(clockSkew)) || now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
+		return "Access token has expired or is not yet valid."
+	}
+	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), GraphResource) && !strings.EqualFold(aud, GraphAppID) {
+		return "Access token validation failure. Invalid audience."
+	}
+	if iss := jwt.str("iss"); iss != "https://sts.windows.net/"+e.store.tenantID+"/" {
+		return "Access token validation failure. Invalid issuer."
+	}
+	return ""
+}
+
+// errUnauthorized is Graph's 401. Its challenge has no claims=, so kiota does not take it for
+// a CAE challenge and retry.
+func errUnauthorized(msg string) *graphError {
+	err := newGraphError(http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
+	err.header = http.Header{"Www-Authenticate": {`Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`}}
+	return err
+}
+
+func hasAny(perms map[string]bool, set []string) bool {
+	for _, p := range set {
+		if perms[p] {
+			return true
+		}
+	}
 	return false
-}
-
-// allowed reports whether the caller holds one of perms; if not it answers 403.
-func (g *graphReq) allowed(perms ...[]string) bool {
-	for _, set := range perms {
-		ok := false
-		for _, p := range set {
-			if g.perms[p] {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			g.fail(http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-			return false
-		}
-	}
-	return true
-}
-
-// fail writes a Graph error.
-func (g *graphReq) fail(status int, code, msg string, details ...graphDetail) {
-	writeGraphError(g.w, g.r, status, code, msg, details...)
-}
-
-func (g *graphReq) notFound(id string) {
-	g.fail(http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
-}
-
-func (g *graphReq) badSegment(name string) {
-	g.fail(http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+name+"'.")
-}
-
-func (g *graphReq) methodNotAllowed() {
-	g.fail(http.StatusMethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
-}
-
-func (g *graphReq) badRequest(msg string) {
-	g.fail(http.StatusBadRequest, "Request_BadRequest", msg)
-}
-
-// invalidValue is Graph's answer to a property value it rejects.
-func (g *graphReq) invalidValue(prop, resource string) {
-	g.badRequest("Invalid value specified for property '" + prop + "' of resource '" + resource + "'.")
-}
-
-type graphDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Target  string `json:"target,omitempty"`
 }
 
 // writeGraphError writes Graph's error shape:
 // {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
-func writeGraphError(w http.ResponseWriter, r *http.Request, status int, code, msg string, details ...graphDetail) {
+func writeGraphError(w http.ResponseWriter, r *http.Request, ge *graphError) {
 	ri := infoOf(r)
-	e := map[string]any{
-		"code":    code,
-		"message": msg,
+	body := map[string]any{
+		"code":    ge.code,
+		"message": ge.message,
 		"innerError": map[string]any{
 			"date":              time.Now().UTC().Format("2006-01-02T15:04:05"),
 			"request-id":        ri.requestID,
 			"client-request-id": ri.clientRequestID,
 		},
 	}
-	if len(details) > 0 {
-		e["details"] = details
+	if len(ge.details) > 0 {
+		body["details"] = ge.details
 	}
-	setErrorCode(w, code)
+	for k, vs := range ge.header {
+		w.Header()[k] = vs
+	}
+	setErrorCode(w, ge.code)
 	graphHeaders(w, r)
-	writeJSON(w, status, "application/json", map[string]any{"error": e})
+	writeJSON(w, ge.status, "application/json", map[string]any{"error": body})
 }
 
 func graphHeaders(w http.ResponseWriter, r *http.Request) {
@@ -237,75 +195,61 @@ func graphHeaders(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 }
 
-// ok writes a success body with Graph's content type and OData headers.
-func (g *graphReq) ok(status int, body map[string]any) {
-	graphHeaders(g.w, g.r)
-	g.w.Header().Set("OData-Version", "4.0")
-	writeJSON(g.w, status, graphContentType, body)
-}
-
-// noContent answers 204, as Graph does for PATCH, DELETE and void actions.
-func (g *graphReq) noContent() {
-	graphHeaders(g.w, g.r)
-	g.w.WriteHeader(http.StatusNoContent)
-}
+func noContent() (reply, error) { return reply{status: http.StatusNoContent}, nil }
 
 // entity answers one entity with its @odata.context, honouring $select.
-func (g *graphReq) entity(status int, context string, v map[string]any) {
-	out, ok := g.query.project(g, v)
-	if !ok {
-		return
+func (g *graphReq) entity(status int, context string, v map[string]any) (reply, error) {
+	out, err := g.query.project(v)
+	if err != nil {
+		return reply{}, err
 	}
 	out["@odata.context"] = graphMetadata + context + g.query.selectSuffix() + "/$entity"
-	g.ok(status, out)
+	return reply{status: status, body: out}, nil
 }
 
 // collection answers a collection after $filter, $select and $top.
-func (g *graphReq) collection(context, typeName string, items []map[string]any) {
-	filtered, ok := g.query.filter(g, typeName, items)
-	if !ok {
-		return
+func (g *graphReq) collection(context, typeName string, items []map[string]any) (reply, error) {
+	filtered, err := g.query.filter(typeName, items)
+	if err != nil {
+		return reply{}, err
 	}
 	if g.query.top > 0 && len(filtered) > g.query.top {
 		filtered = filtered[:g.query.top]
 	}
 	values := make([]any, 0, len(filtered))
 	for _, it := range filtered {
-		p, ok := g.query.project(g, it)
-		if !ok {
-			return
+		p, err := g.query.project(it)
+		if err != nil {
+			return reply{}, err
 		}
 		values = append(values, p)
 	}
-	g.ok(http.StatusOK, map[string]any{"@odata.context": graphMetadata + context + g.query.selectSuffix(), "value": values})
+	return reply{status: http.StatusOK, body: map[string]any{"@odata.context": graphMetadata + context + g.query.selectSuffix(), "value": values}}, nil
 }
 
 // readObject reads the JSON object body of a POST or PATCH. OData annotations the SDK adds
 // ("@odata.type") are dropped: they carry no data.
-func (g *graphReq) readObject() (map[string]json.RawMessage, bool) {
+func (g *graphReq) readObject() (map[string]json.RawMessage, error) {
 	raw, err := readBody(g.r, 4<<20)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
-			g.fail(http.StatusRequestEntityTooLarge, "Request_BadRequest", "The request body is too large.")
-			return nil, false
+			return nil, newGraphError(http.StatusRequestEntityTooLarge, "Request_BadRequest", "The request body is too large.")
 		}
-		g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return nil, false
+		return nil, errPayload()
 	}
 	obj := map[string]json.RawMessage{}
 	if len(strings.TrimSpace(string(raw))) == 0 {
-		return obj, true
+		return obj, nil
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return nil, false
+		return nil, errPayload()
 	}
 	for k := range obj {
 		if strings.HasPrefix(k, "@odata.") {
 			delete(obj, k)
 		}
 	}
-	return obj, true
+	return obj, nil
 }
 
 // str decodes a string property; null and absence give "", false.

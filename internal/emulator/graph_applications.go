@@ -11,11 +11,6 @@ import (
 
 // /applications: application registrations and their client secrets.
 
-const (
-	maxRequiredResources   = 50  // APIs in requiredResourceAccess (application-update.md)
-	maxRequiredPermissions = 400 // permissions across all of them
-)
-
 // applicationProps are the writable application properties the emulator stores without
 // interpreting; anything else in a body is not a property of microsoft.graph.application.
 var applicationProps = set("description", "notes", "tags", "identifieruris", "isfallbackpublicclient",
@@ -28,221 +23,136 @@ var applicationProps = set("description", "notes", "tags", "identifieruris", "is
 // applicationReadOnly are properties Graph computes; a client echoing them back is ignored.
 var applicationReadOnly = set("id", "appid", "createddatetime", "deleteddatetime", "publisherdomain", "applicationtemplateid", "disabledbymicrosoftstatus", "verifiedpublisher")
 
-func (g *graphReq) applications() {
-	segs := g.segs
-	if len(segs) == 1 && segs[0].keyProp == "" {
-		switch g.r.Method {
-		case http.MethodPost:
-			g.createApplication()
-		case http.MethodGet:
-			g.listApplications()
-		default:
-			g.methodNotAllowed()
-		}
-		return
-	}
-	var ref string
-	var byAppID bool
-	rest := segs[1:]
-	switch {
-	case strings.EqualFold(segs[0].keyProp, "appId"):
-		ref, byAppID = segs[0].keyVal, true
-	case strings.EqualFold(segs[0].keyProp, "id"):
-		ref = segs[0].keyVal
-	case segs[0].keyProp != "":
-		g.badSegment(segs[0].name + "(" + segs[0].keyProp + ")")
-		return
-	default:
-		ref, rest = segs[1].name, segs[2:]
-	}
-	if len(rest) > 1 {
-		g.badSegment(rest[1].name)
-		return
-	}
-	action := ""
-	if len(rest) == 1 {
-		action = strings.TrimPrefix(strings.TrimPrefix(rest[0].name, "microsoft."), "graph.")
-	}
+func (g *graphReq) app() ref { return g.refs["{app}"] }
 
-	// Permissions are checked before the object is looked up, as Graph does.
-	switch {
-	case action == "" && g.r.Method == http.MethodGet:
-		if !g.allowed(permAppRead) {
-			return
-		}
-	case action == "" && (g.r.Method == http.MethodPatch || g.r.Method == http.MethodDelete):
-		if !g.allowed(permAppWrite) {
-			return
-		}
-	case (action == "addPassword" || action == "removePassword") && g.r.Method == http.MethodPost:
-		if !g.allowed(permAppWrite) {
-			return
-		}
-	case action == "addPassword" || action == "removePassword" || action == "":
-		g.methodNotAllowed()
-		return
-	default:
-		g.badSegment(rest[0].name)
-		return
-	}
-
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var app *application
-	if byAppID {
-		app = s.appByAppID(ref, g.now)
-	} else {
-		app = s.appByID(ref, g.now)
-	}
-	if app == nil {
-		g.notFound(ref)
-		return
-	}
-	switch {
-	case action == "addPassword":
-		g.addPassword(app)
-	case action == "removePassword":
-		g.removePassword(app)
-	case g.r.Method == http.MethodGet:
-		g.entity(http.StatusOK, "applications", g.e.renderApplication(app))
-	case g.r.Method == http.MethodPatch:
-		g.patchApplication(app)
-	case g.r.Method == http.MethodDelete:
-		s.softDeleteApp(app, g.now)
-		g.noContent()
-	}
-}
-
-func (g *graphReq) createApplication() {
-	if !g.allowed(permAppWrite) {
-		return
-	}
-	obj, ok := g.readObject()
-	if !ok {
-		return
-	}
-	name, ok := str(obj, "displayName")
-	if !ok || strings.TrimSpace(name) == "" {
-		g.invalidValue("displayName", "Application")
-		return
-	}
-	app := &application{id: newGUID(), appID: newGUID(), displayName: name, signInAudience: "AzureADMyOrg", props: map[string]json.RawMessage{}}
-	if !g.applyApplication(app, obj, true) {
-		return
-	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	app.created = g.now
-	app.visibleAt = g.e.visibleAt(g.now)
-	for _, k := range app.keys {
-		k.visibleAt = app.visibleAt
-	}
-	s.apps[app.id] = app
-	g.entity(http.StatusCreated, "applications", g.e.renderApplication(app))
-}
-
-func (g *graphReq) listApplications() {
-	if !g.allowed(permAppRead) {
-		return
-	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (g *graphReq) listApplications() (reply, error) {
 	var items []map[string]any
-	for _, a := range sortedApps(s.apps) {
-		if visible(a.visibleAt, g.now) {
-			items = append(items, g.e.renderApplication(a))
-		}
+	for _, a := range g.e.store.applications(g.view) {
+		items = append(items, renderApplication(a))
 	}
-	g.collection("applications", "Application", items)
+	return g.collection("applications", "Application", items)
 }
 
-// patchApplication updates the properties present in the body; collections such as
+func (g *graphReq) getApplication() (reply, error) {
+	a, err := g.e.store.application(g.app(), g.view)
+	if err != nil {
+		return reply{}, err
+	}
+	return g.entity(http.StatusOK, "applications", renderApplication(a))
+}
+
+func (g *graphReq) createApplication() (reply, error) {
+	c, err := g.readApplicationChange(true)
+	if err != nil {
+		return reply{}, err
+	}
+	a, err := g.e.store.createApplication("", c, g.view)
+	if err != nil {
+		return reply{}, err
+	}
+	return g.entity(http.StatusCreated, "applications", renderApplication(a))
+}
+
+// updateApplication sets the properties present in the body; collections such as
 // requiredResourceAccess are replaced whole.
-func (g *graphReq) patchApplication(app *application) {
-	obj, ok := g.readObject()
-	if !ok {
-		return
+func (g *graphReq) updateApplication() (reply, error) {
+	c, err := g.readApplicationChange(false)
+	if err != nil {
+		return reply{}, err
 	}
-	// Validate into a copy so a rejected PATCH changes nothing.
-	cp := *app
-	cp.props = map[string]json.RawMessage{}
-	for k, v := range app.props {
-		cp.props[k] = v
+	if err := g.e.store.updateApplication(g.app(), c, g.view); err != nil {
+		return reply{}, err
 	}
-	if !g.applyApplication(&cp, obj, false) {
-		return
-	}
-	*app = cp
-	g.noContent()
+	return noContent()
 }
 
-// applyApplication sets the body's properties on app, answering 400 for invalid ones.
-func (g *graphReq) applyApplication(app *application, obj map[string]json.RawMessage, create bool) bool {
-	for key, raw := range obj {
-		lk := strings.ToLower(key)
-		switch lk {
-		case "displayname":
-			name, ok := str(obj, key)
-			if !ok || strings.TrimSpace(name) == "" {
-				g.invalidValue("displayName", "Application")
-				return false
-			}
-			app.displayName = name
-		case "signinaudience":
-			v, _ := str(obj, key)
-			switch v {
-			case "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount":
-				app.signInAudience = v
-			default:
-				g.invalidValue("signInAudience", "Application")
-				return false
-			}
-		case "requiredresourceaccess":
-			rra, ok := g.parseRRA(raw)
-			if !ok {
-				return false
-			}
-			app.rra = rra
-		case "keycredentials":
-			keys, ok := g.parseKeyCredentials(app, raw)
-			if !ok {
-				return false
-			}
-			app.keys = keys
-		case "passwordcredentials":
-			if isNull(obj, key) || strings.TrimSpace(string(raw)) == "[]" {
-				continue
-			}
-			// Emulator's wording. Graph documents that secrets are added with addPassword
-			// and removed with removePassword, not set through the application.
-			g.badRequest("Updates to passwordCredentials are not supported; use addPassword and removePassword.")
-			return false
-		default:
-			switch {
-			case applicationReadOnly[lk]:
-				if lk == "appid" && !create {
-					if v, _ := str(obj, key); v != "" && !strings.EqualFold(v, app.appID) {
-						g.badRequest("Property 'appId' is read-only and cannot be set.")
-						return false
-					}
-				}
-			case applicationProps[lk]:
-				app.props[key] = raw
-			default:
-				g.fail(http.StatusBadRequest, "BadRequest", "The property '"+key+"' does not exist on type 'microsoft.graph.application'. Make sure to only use property names that are defined by the type or mark the type as open type.")
-				return false
-			}
+func (g *graphReq) deleteApplication() (reply, error) {
+	if err := g.e.store.deleteApplication(g.app(), g.view); err != nil {
+		return reply{}, err
+	}
+	return noContent()
+}
+
+// readApplicationChange decodes an application body into the change it asks for, rejecting
+// what is not a writable property of microsoft.graph.application.
+func (g *graphReq) readApplicationChange(create bool) (applicationChange, error) {
+	obj, err := g.readObject()
+	if err != nil {
+		return applicationChange{}, err
+	}
+	c := applicationChange{props: map[string]json.RawMessage{}}
+	if create {
+		name, ok := str(obj, "displayName")
+		if !ok || strings.TrimSpace(name) == "" {
+			return c, errInvalidValue("displayName", "Application")
 		}
 	}
-	return true
+	for key, raw := range obj {
+		if err := c.set(key, raw, obj, create); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
 
-// parseRRA validates requiredResourceAccess. Graph checks its shape and its limits, not
-// whether the permission ids exist on the resource (the resource may live in another tenant).
-func (g *graphReq) parseRRA(raw json.RawMessage) ([]RequiredResourceAccess, bool) {
+// set decodes one body property into the change.
+func (c *applicationChange) set(key string, raw json.RawMessage, obj map[string]json.RawMessage, create bool) error {
+	lk := strings.ToLower(key)
+	switch {
+	case lk == "displayname":
+		name, ok := str(obj, key)
+		if !ok {
+			return errInvalidValue("displayName", "Application")
+		}
+		c.displayName = &name
+	case lk == "signinaudience":
+		v, _ := str(obj, key)
+		c.signInAudience = &v
+	case lk == "requiredresourceaccess" || lk == "keycredentials" || lk == "passwordcredentials":
+		return c.setCredentialsOrAccess(lk, raw)
+	case lk == "appid":
+		if v, _ := str(obj, key); v != "" && !create {
+			c.appID = &v
+		}
+	case applicationReadOnly[lk]:
+		// Computed by Graph; a client echoing it back is ignored.
+	case applicationProps[lk]:
+		c.props[key] = raw
+	default:
+		return errUnknownProperty(key, "microsoft.graph.application")
+	}
+	return nil
+}
+
+// setCredentialsOrAccess decodes the collections whose entries Graph checks one by one.
+func (c *applicationChange) setCredentialsOrAccess(lowerKey string, raw json.RawMessage) error {
+	switch lowerKey {
+	case "requiredresourceaccess":
+		rra, err := parseRRA(raw)
+		if err != nil {
+			return err
+		}
+		c.rra = &rra
+	case "keycredentials":
+		keys, err := parseKeyCredentials(raw)
+		if err != nil {
+			return err
+		}
+		c.keys = &keys
+	default: // passwordcredentials
+		if v := strings.TrimSpace(string(raw)); v == "null" || v == "[]" {
+			return nil
+		}
+		// Emulator's wording. Graph documents that secrets are added with addPassword
+		// and removed with removePassword, not set through the application.
+		return errBadRequest("Updates to passwordCredentials are not supported; use addPassword and removePassword.")
+	}
+	return nil
+}
+
+// parseRRA decodes requiredResourceAccess and checks its shape; the directory checks its
+// limits.
+func parseRRA(raw json.RawMessage) ([]RequiredResourceAccess, error) {
 	var in []struct {
 		ResourceAppID  *string `json:"resourceAppId"`
 		ResourceAccess []struct {
@@ -251,50 +161,34 @@ func (g *graphReq) parseRRA(raw json.RawMessage) ([]RequiredResourceAccess, bool
 		} `json:"resourceAccess"`
 	}
 	if strings.TrimSpace(string(raw)) == "null" {
-		return []RequiredResourceAccess{}, true
+		return []RequiredResourceAccess{}, nil
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return nil, false
+		return nil, errPayload()
 	}
-	if len(in) > maxRequiredResources {
-		// Emulator's wording for the documented limit of 50 resource APIs.
-		g.badRequest("The number of resources in requiredResourceAccess exceeds the limit of 50.")
-		return nil, false
-	}
-	total := 0
 	out := make([]RequiredResourceAccess, 0, len(in))
 	for _, r := range in {
 		if r.ResourceAppID == nil || !isGUID(*r.ResourceAppID) {
-			g.invalidValue("resourceAppId", "RequiredResourceAccess")
-			return nil, false
+			return nil, errInvalidValue("resourceAppId", "RequiredResourceAccess")
 		}
 		rr := RequiredResourceAccess{ResourceAppID: strings.ToLower(*r.ResourceAppID)}
 		for _, a := range r.ResourceAccess {
 			if a.ID == nil || !isGUID(*a.ID) {
-				g.invalidValue("id", "ResourceAccess")
-				return nil, false
+				return nil, errInvalidValue("id", "ResourceAccess")
 			}
 			if a.Type == nil || (*a.Type != "Role" && *a.Type != "Scope") {
-				g.invalidValue("type", "ResourceAccess")
-				return nil, false
+				return nil, errInvalidValue("type", "ResourceAccess")
 			}
 			rr.ResourceAccess = append(rr.ResourceAccess, ResourceAccess{ID: strings.ToLower(*a.ID), Type: *a.Type})
 		}
-		total += len(rr.ResourceAccess)
 		out = append(out, rr)
 	}
-	if total > maxRequiredPermissions {
-		// Emulator's wording for the documented limit of 400 permissions.
-		g.badRequest("The number of permissions in requiredResourceAccess exceeds the limit of 400.")
-		return nil, false
-	}
-	return out, true
+	return out, nil
 }
 
-// parseKeyCredentials replaces the certificate credentials. An entry without "key" keeps the
-// existing credential with that keyId, since Graph never returns key material to re-send.
-func (g *graphReq) parseKeyCredentials(app *application, raw json.RawMessage) ([]*keyCredential, bool) {
+// parseKeyCredentials decodes keyCredentials: new certificates, and entries without "key"
+// that keep an existing credential by keyId.
+func parseKeyCredentials(raw json.RawMessage) ([]keyCredentialChange, error) {
 	var in []struct {
 		KeyID       *string `json:"keyId"`
 		Key         *string `json:"key"`
@@ -303,133 +197,122 @@ func (g *graphReq) parseKeyCredentials(app *application, raw json.RawMessage) ([
 		Usage       *string `json:"usage"`
 	}
 	if strings.TrimSpace(string(raw)) == "null" {
-		return nil, true
+		return nil, nil
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-		return nil, false
+		return nil, errPayload()
 	}
-	var out []*keyCredential
+	out := make([]keyCredentialChange, 0, len(in))
 	for _, k := range in {
+		var kc keyCredentialChange
+		if k.KeyID != nil && isGUID(*k.KeyID) {
+			kc.keyID = *k.KeyID
+		}
+		if k.DisplayName != nil {
+			kc.displayName = *k.DisplayName
+		}
 		if k.Key == nil || *k.Key == "" {
-			var kept *keyCredential
-			for _, old := range app.keys {
-				if k.KeyID != nil && strings.EqualFold(old.keyID, *k.KeyID) {
-					kept = old
-				}
+			if kc.keyID == "" {
+				return nil, errInvalidValue("key", "KeyCredential")
 			}
-			if kept == nil {
-				g.invalidValue("key", "KeyCredential")
-				return nil, false
-			}
-			out = append(out, kept)
+			out = append(out, kc)
 			continue
 		}
 		if k.Type != nil && *k.Type != "AsymmetricX509Cert" || k.Usage != nil && *k.Usage != "Verify" {
-			g.invalidValue("type", "KeyCredential")
-			return nil, false
+			return nil, errInvalidValue("type", "KeyCredential")
 		}
-		der, err := base64.StdEncoding.DecodeString(*k.Key)
+		cert, err := parseCertificate(*k.Key)
 		if err != nil {
-			g.invalidValue("key", "KeyCredential")
-			return nil, false
+			return nil, errInvalidValue("key", "KeyCredential")
 		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			g.invalidValue("key", "KeyCredential")
-			return nil, false
-		}
-		name := ""
-		if k.DisplayName != nil {
-			name = *k.DisplayName
-		}
-		kc := newKeyCredential(cert, name, g.e.visibleAt(g.now))
-		if k.KeyID != nil && isGUID(*k.KeyID) {
-			kc.keyID = strings.ToLower(*k.KeyID)
-		}
+		kc.cert = cert
 		out = append(out, kc)
 	}
-	return out, true
+	return out, nil
+}
+
+func parseCertificate(b64DER string) (*x509.Certificate, error) {
+	der, err := base64.StdEncoding.DecodeString(b64DER)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
 }
 
 // addPassword creates a client secret: 200 (not 201) with the only copy of secretText.
-func (g *graphReq) addPassword(app *application) {
-	obj, ok := g.readObject()
-	if !ok {
-		return
+func (g *graphReq) addPassword() (reply, error) {
+	obj, err := g.readObject()
+	if err != nil {
+		return reply{}, err
 	}
-	start := g.now
-	var end time.Time
-	displayName := ""
-	if raw, ok := obj["passwordCredential"]; ok && strings.TrimSpace(string(raw)) != "null" {
-		var pc struct {
-			DisplayName   *string `json:"displayName"`
-			StartDateTime *string `json:"startDateTime"`
-			EndDateTime   *string `json:"endDateTime"`
-		}
-		if err := json.Unmarshal(raw, &pc); err != nil {
-			g.fail(http.StatusBadRequest, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
-			return
-		}
-		if pc.DisplayName != nil {
-			displayName = *pc.DisplayName
-		}
-		if pc.StartDateTime != nil {
-			t, err := time.Parse(time.RFC3339Nano, *pc.StartDateTime)
-			if err != nil {
-				g.invalidValue("startDateTime", "PasswordCredential")
-				return
-			}
-			start = t.UTC()
-		}
-		if pc.EndDateTime != nil {
-			t, err := time.Parse(time.RFC3339Nano, *pc.EndDateTime)
-			if err != nil {
-				g.invalidValue("endDateTime", "PasswordCredential")
-				return
-			}
-			end = t.UTC()
-		}
+	req, err := parsePasswordRequest(obj)
+	if err != nil {
+		return reply{}, err
 	}
-	if end.IsZero() {
-		end = start.AddDate(2, 0, 0) // Graph's default lifetime
+	p, err := g.e.store.addPassword(g.app(), req, g.view)
+	if err != nil {
+		return reply{}, err
 	}
-	if !end.After(start) {
-		g.invalidValue("endDateTime", "PasswordCredential")
-		return
-	}
-	secret := newSecret()
-	p := &password{keyID: newGUID(), displayName: displayName, secret: secret, hint: hint(secret), start: start, end: end, visibleAt: g.e.visibleAt(g.now)}
-	app.passwords = append(app.passwords, p)
-	body := renderPassword(p)
-	body["secretText"] = secret
+	body := renderPassword(&p)
+	body["secretText"] = p.secret
 	body["@odata.context"] = graphMetadata + "microsoft.graph.passwordCredential"
-	g.ok(http.StatusOK, body)
+	return reply{status: http.StatusOK, body: body}, nil
 }
 
-func (g *graphReq) removePassword(app *application) {
-	obj, ok := g.readObject()
-	if !ok {
-		return
+func parsePasswordRequest(obj map[string]json.RawMessage) (passwordRequest, error) {
+	var req passwordRequest
+	raw, ok := obj["passwordCredential"]
+	if !ok || strings.TrimSpace(string(raw)) == "null" {
+		return req, nil
+	}
+	var pc struct {
+		DisplayName   *string `json:"displayName"`
+		StartDateTime *string `json:"startDateTime"`
+		EndDateTime   *string `json:"endDateTime"`
+	}
+	if err := json.Unmarshal(raw, &pc); err != nil {
+		return req, errPayload()
+	}
+	if pc.DisplayName != nil {
+		req.displayName = *pc.DisplayName
+	}
+	var err error
+	if req.start, err = parseGraphTime(pc.StartDateTime, "startDateTime"); err != nil {
+		return req, err
+	}
+	req.end, err = parseGraphTime(pc.EndDateTime, "endDateTime")
+	return req, err
+}
+
+// parseGraphTime decodes an optional PasswordCredential timestamp; nil gives the zero time.
+func parseGraphTime(s *string, prop string) (time.Time, error) {
+	if s == nil {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	if err != nil {
+		return time.Time{}, errInvalidValue(prop, "PasswordCredential")
+	}
+	return t.UTC(), nil
+}
+
+func (g *graphReq) removePassword() (reply, error) {
+	obj, err := g.readObject()
+	if err != nil {
+		return reply{}, err
 	}
 	keyID, ok := str(obj, "keyId")
 	if !ok || !isGUID(keyID) {
-		g.invalidValue("keyId", "PasswordCredential")
-		return
+		return reply{}, errInvalidValue("keyId", "PasswordCredential")
 	}
-	for i, p := range app.passwords {
-		if strings.EqualFold(p.keyID, keyID) {
-			app.passwords = append(app.passwords[:i], app.passwords[i+1:]...)
-			g.noContent()
-			return
-		}
+	if err := g.e.store.removePassword(g.app(), keyID, g.view); err != nil {
+		return reply{}, err
 	}
-	// Emulator's wording: Graph answers 400 for a keyId the application does not have.
-	g.badRequest("No password credential found with keyId '" + keyID + "'.")
+	return noContent()
 }
 
 // renderApplication is the application's default Graph representation.
-func (e *Emulator) renderApplication(a *application) map[string]any {
+func renderApplication(a *application) map[string]any {
 	rra := make([]any, 0, len(a.rra))
 	for _, r := range a.rra {
 		ra := make([]any, 0, len(r.ResourceAccess))

@@ -2,181 +2,115 @@ package emulator
 
 import (
 	"net/http"
-	"strings"
 )
 
 // /oauth2PermissionGrants: delegated permissions consented for a client (admin consent for
 // all users, or one user's consent).
 
-func (g *graphReq) oauth2PermissionGrants() {
-	segs := g.segs
-	if segs[0].keyProp != "" {
-		g.badSegment(segs[0].name + "(" + segs[0].keyProp + ")")
-		return
+func (g *graphReq) listGrants() (reply, error) {
+	_, list, err := g.e.store.grantsOf(nil, g.view)
+	if err != nil {
+		return reply{}, err
 	}
-	if len(segs) > 2 {
-		g.badSegment(segs[2].name)
-		return
-	}
-	if len(segs) == 1 {
-		switch g.r.Method {
-		case http.MethodGet:
-			if g.allowed(permGrantRead) {
-				g.listGrants(func(*grant) bool { return true }, "oauth2PermissionGrants")
-			}
-		case http.MethodPost:
-			if g.allowed(permGrantWrite) {
-				g.createGrant()
-			}
-		default:
-			g.methodNotAllowed()
-		}
-		return
-	}
-	id := segs[1].name
-	switch g.r.Method {
-	case http.MethodGet:
-		if !g.allowed(permGrantRead) {
-			return
-		}
-	case http.MethodPatch, http.MethodDelete:
-		if !g.allowed(permGrantWrite) {
-			return
-		}
-	default:
-		g.methodNotAllowed()
-		return
-	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	gr := s.grants[id]
-	if gr == nil || !visible(gr.visibleAt, g.now) {
-		g.notFound(id)
-		return
-	}
-	switch g.r.Method {
-	case http.MethodGet:
-		g.entity(http.StatusOK, "oauth2PermissionGrants", renderGrant(gr))
-	case http.MethodDelete:
-		delete(s.grants, id)
-		g.noContent()
-	case http.MethodPatch:
-		obj, ok := g.readObject()
-		if !ok {
-			return
-		}
-		for k := range obj {
-			if k != "scope" {
-				// Only scope can change; the other properties identify the grant.
-				g.badRequest("Property '" + k + "' is read-only and cannot be set.")
-				return
-			}
-		}
-		if scope, ok := str(obj, "scope"); ok {
-			if len(scope) > 3850 {
-				g.invalidValue("scope", "OAuth2PermissionGrant")
-				return
-			}
-			gr.Scope = scope
-		}
-		g.noContent()
-	}
+	return g.collection("oauth2PermissionGrants", "OAuth2PermissionGrant", renderGrants(list))
 }
 
-// grantsOfServicePrincipal serves /servicePrincipals/{id}/oauth2PermissionGrants.
-func (g *graphReq) grantsOfServicePrincipal(ref string, byAppID bool, rest []segment) {
-	if len(rest) > 0 {
-		g.badSegment(rest[0].name)
-		return
+// listGrantsOfClient serves /servicePrincipals/{id}/oauth2PermissionGrants.
+func (g *graphReq) listGrantsOfClient() (reply, error) {
+	client := g.sp()
+	sp, list, err := g.e.store.grantsOf(&client, g.view)
+	if err != nil {
+		return reply{}, err
 	}
-	if g.r.Method != http.MethodGet {
-		g.methodNotAllowed()
-		return
-	}
-	if !g.allowed(permGrantRead) {
-		return
-	}
-	g.e.store.mu.Lock()
-	sp := g.findSP(ref, byAppID)
-	g.e.store.mu.Unlock()
-	if sp == nil {
-		g.notFound(ref)
-		return
-	}
-	g.listGrants(func(gr *grant) bool { return gr.ClientID == sp.id }, "servicePrincipals('"+sp.id+"')/oauth2PermissionGrants")
+	return g.collection("servicePrincipals('"+sp.id+"')/oauth2PermissionGrants", "OAuth2PermissionGrant", renderGrants(list))
 }
 
-func (g *graphReq) listGrants(keep func(*grant) bool, context string) {
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var items []map[string]any
-	for _, gr := range sortedGrants(s.grants) {
-		if keep(gr) && visible(gr.visibleAt, g.now) {
-			items = append(items, renderGrant(gr))
-		}
+func (g *graphReq) getGrant() (reply, error) {
+	gr, err := g.e.store.grant(g.refs["{id}"].value, g.view)
+	if err != nil {
+		return reply{}, err
 	}
-	g.collection(context, "OAuth2PermissionGrant", items)
+	return g.entity(http.StatusOK, "oauth2PermissionGrants", renderGrant(gr))
 }
 
-func (g *graphReq) createGrant() {
-	obj, ok := g.readObject()
-	if !ok {
-		return
+func (g *graphReq) createGrant() (reply, error) {
+	obj, err := g.readObject()
+	if err != nil {
+		return reply{}, err
 	}
-	clientID, _ := str(obj, "clientId")
-	resourceID, _ := str(obj, "resourceId")
-	consentType, _ := str(obj, "consentType")
-	principalID, _ := str(obj, "principalId")
-	scope, _ := str(obj, "scope")
+	var in DelegatedGrant
+	in.ClientID, _ = str(obj, "clientId")
+	in.ResourceID, _ = str(obj, "resourceId")
+	in.ConsentType, _ = str(obj, "consentType")
+	in.PrincipalID, _ = str(obj, "principalId")
+	in.Scope, _ = str(obj, "scope")
+	if err := checkGrantShape(in); err != nil {
+		return reply{}, err
+	}
+	gr, err := g.e.store.createGrant(in, g.view)
+	if err != nil {
+		return reply{}, err
+	}
+	return g.entity(http.StatusCreated, "oauth2PermissionGrants", renderGrant(gr))
+}
+
+func checkGrantShape(in DelegatedGrant) error {
 	switch {
-	case !isGUID(clientID):
-		g.invalidValue("clientId", "OAuth2PermissionGrant")
-		return
-	case !isGUID(resourceID):
-		g.invalidValue("resourceId", "OAuth2PermissionGrant")
-		return
-	case consentType != "AllPrincipals" && consentType != "Principal":
-		g.invalidValue("consentType", "OAuth2PermissionGrant")
-		return
-	case consentType == "AllPrincipals" && principalID != "":
-		g.invalidValue("principalId", "OAuth2PermissionGrant")
-		return
-	case consentType == "Principal" && !isGUID(principalID):
-		g.invalidValue("principalId", "OAuth2PermissionGrant")
-		return
-	case len(scope) > 3850:
-		g.invalidValue("scope", "OAuth2PermissionGrant")
-		return
+	case !isGUID(in.ClientID):
+		return errInvalidValue("clientId", "OAuth2PermissionGrant")
+	case !isGUID(in.ResourceID):
+		return errInvalidValue("resourceId", "OAuth2PermissionGrant")
+	case in.ConsentType != "AllPrincipals" && in.ConsentType != "Principal":
+		return errInvalidValue("consentType", "OAuth2PermissionGrant")
+	case in.ConsentType == "AllPrincipals" && in.PrincipalID != "":
+		return errInvalidValue("principalId", "OAuth2PermissionGrant")
+	case in.ConsentType == "Principal" && !isGUID(in.PrincipalID):
+		return errInvalidValue("principalId", "OAuth2PermissionGrant")
 	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// While either principal replicates (or if it does not exist), Graph answers
-	// Directory_ObjectNotFound, as deployment scripts that retry on it record.
-	if s.spByID(clientID, g.now) == nil || s.spByID(resourceID, g.now) == nil {
-		g.fail(http.StatusNotFound, "Directory_ObjectNotFound", "Unable to read the company information from the directory.")
-		return
-	}
-	if consentType == "Principal" && s.userByIDOrUPN(principalID) == nil {
-		g.notFound(principalID)
-		return
-	}
-	id := grantID(strings.ToLower(clientID), strings.ToLower(resourceID), strings.ToLower(principalID))
-	if _, dup := s.grants[id]; dup {
-		g.badRequest("Permission entry already exists.")
-		return
-	}
-	gr := &grant{
-		DelegatedGrant: DelegatedGrant{ID: id, ClientID: strings.ToLower(clientID), ResourceID: strings.ToLower(resourceID), ConsentType: consentType, PrincipalID: strings.ToLower(principalID), Scope: scope},
-		visibleAt:      g.e.visibleAt(g.now),
-	}
-	s.grants[id] = gr
-	g.entity(http.StatusCreated, "oauth2PermissionGrants", renderGrant(gr))
+	return nil
 }
 
-func renderGrant(gr *grant) map[string]any {
+// updateGrant changes a grant's scope, the only property that can change.
+func (g *graphReq) updateGrant() (reply, error) {
+	id := g.refs["{id}"].value
+	if _, err := g.e.store.grant(id, g.view); err != nil {
+		return reply{}, err
+	}
+	obj, err := g.readObject()
+	if err != nil {
+		return reply{}, err
+	}
+	for k := range obj {
+		if k != "scope" {
+			return reply{}, errReadOnly(k)
+		}
+	}
+	scope, ok := str(obj, "scope")
+	if !ok {
+		return noContent()
+	}
+	if err := g.e.store.updateGrantScope(id, scope, g.view); err != nil {
+		return reply{}, err
+	}
+	return noContent()
+}
+
+func (g *graphReq) deleteGrant() (reply, error) {
+	if err := g.e.store.deleteGrant(g.refs["{id}"].value, g.view); err != nil {
+		return reply{}, err
+	}
+	return noContent()
+}
+
+func renderGrants(list []DelegatedGrant) []map[string]any {
+	items := make([]map[string]any, 0, len(list))
+	for _, gr := range list {
+		items = append(items, renderGrant(gr))
+	}
+	return items
+}
+
+func renderGrant(gr DelegatedGrant) map[string]any {
 	return map[string]any{
 		"id":          gr.ID,
 		"clientId":    gr.ClientID,

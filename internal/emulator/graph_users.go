@@ -8,61 +8,46 @@ import (
 // /users, /users/{id}/mailboxSettings and /organization: the read-only directory data a
 // migration target is checked against.
 
-func (g *graphReq) users() {
-	segs := g.segs
-	if g.r.Method != http.MethodGet {
-		g.methodNotAllowed()
-		return
-	}
-	var ref string
-	rest := segs[1:]
-	switch {
-	case segs[0].keyProp != "":
-		// /users('$x@contoso.com'): the form Graph requires for UPNs starting with '$'.
-		ref = segs[0].keyVal
-	case len(segs) == 1:
-		if !g.allowed(permUserRead) {
-			return
-		}
-		g.listUsers()
-		return
-	default:
-		ref, rest = segs[1].name, segs[2:]
-	}
-	if len(rest) == 1 && rest[0].name == "mailboxSettings" {
-		g.mailboxSettings(ref)
-		return
-	}
-	if len(rest) > 0 {
-		g.badSegment(rest[0].name)
-		return
-	}
-	if !g.allowed(permUserRead) {
-		return
-	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.userByIDOrUPN(ref)
-	if u == nil {
-		g.notFound(ref)
-		return
-	}
-	g.entity(http.StatusOK, "users", renderUser(u))
-}
-
-func (g *graphReq) listUsers() {
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (g *graphReq) listUsers() (reply, error) {
 	var items []map[string]any
-	for _, u := range s.users {
+	for _, u := range g.e.store.listUsers() {
 		items = append(items, renderUser(u))
 	}
-	g.collection("users", "User", items)
+	return g.collection("users", "User", items)
 }
 
-func renderUser(u *user) map[string]any {
+func (g *graphReq) getUser() (reply, error) {
+	key := g.refs["{id}"].value
+	u := g.e.store.user(key)
+	if u == nil {
+		return reply{}, errObjectNotFound(key)
+	}
+	return g.entity(http.StatusOK, "users", renderUser(*u))
+}
+
+// listUsers returns copies of the tenant's users.
+func (s *store) listUsers() []user {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]user, len(s.users))
+	for i, u := range s.users {
+		out[i] = *u
+	}
+	return out
+}
+
+// user finds a user by object id or userPrincipalName.
+func (s *store) user(key string) *user {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.userByIDOrUPN(key); u != nil {
+		cp := *u
+		return &cp
+	}
+	return nil
+}
+
+func renderUser(u user) map[string]any {
 	return map[string]any{
 		"@odata.type":       "#microsoft.graph.user",
 		"id":                u.id,
@@ -82,25 +67,20 @@ func renderUser(u *user) map[string]any {
 // mailboxSettings is served by Exchange Online behind Graph, so its errors are Exchange's:
 // ErrorAccessDenied rather than Authorization_RequestDenied, MailboxNotEnabledForRESTAPI for
 // an account without a mailbox.
-func (g *graphReq) mailboxSettings(ref string) {
+func (g *graphReq) mailboxSettings() (reply, error) {
 	if !hasAny(g.perms, permMailbox) {
-		g.fail(http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-		return
+		return reply{}, newGraphError(http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 	}
-	s := g.e.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.userByIDOrUPN(ref)
+	key := g.refs["{id}"].value
+	u := g.e.store.user(key)
 	if u == nil {
-		g.fail(http.StatusNotFound, "ErrorInvalidUser", "The requested user '"+ref+"' is invalid.")
-		return
+		return reply{}, newGraphError(http.StatusNotFound, "ErrorInvalidUser", "The requested user '"+key+"' is invalid.")
 	}
 	if !u.hasMailbox {
-		g.fail(http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
-		return
+		return reply{}, newGraphError(http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
 	}
 	workDays := []string{"monday", "tuesday", "wednesday", "thursday", "friday"}
-	g.ok(http.StatusOK, map[string]any{
+	return reply{status: http.StatusOK, body: map[string]any{
 		"@odata.context":                        graphMetadata + "users('" + u.id + "')/mailboxSettings",
 		"archiveFolder":                         "AAMkAGI2TGuLAAA=",
 		"timeZone":                              u.timeZone,
@@ -111,49 +91,25 @@ func (g *graphReq) mailboxSettings(ref string) {
 		"automaticRepliesSetting":               map[string]any{"status": "disabled", "externalAudience": "all", "internalReplyMessage": "", "externalReplyMessage": "", "scheduledStartDateTime": map[string]any{"dateTime": "2024-01-01T00:00:00.0000000", "timeZone": "UTC"}, "scheduledEndDateTime": map[string]any{"dateTime": "2024-01-02T00:00:00.0000000", "timeZone": "UTC"}},
 		"language":                              map[string]any{"locale": "en-US", "displayName": "English (United States)"},
 		"workingHours":                          map[string]any{"daysOfWeek": workDays, "startTime": "08:00:00.0000000", "endTime": "17:00:00.0000000", "timeZone": map[string]any{"name": u.timeZone}},
-	})
+	}}, nil
 }
 
-func hasAny(perms map[string]bool, set []string) bool {
-	for _, p := range set {
-		if perms[p] {
-			return true
-		}
-	}
-	return false
+func (g *graphReq) listOrganization() (reply, error) {
+	return g.collection("organization", "Organization", []map[string]any{g.e.store.organization()})
 }
 
-func (g *graphReq) organization() {
-	segs := g.segs
-	if g.r.Method != http.MethodGet {
-		g.methodNotAllowed()
-		return
+func (g *graphReq) getOrganization() (reply, error) {
+	id := g.refs["{id}"].value
+	if !strings.EqualFold(id, g.e.store.tenantID) {
+		return reply{}, errObjectNotFound(id)
 	}
-	if len(segs) > 2 || segs[0].keyProp != "" {
-		g.badSegment(segs[len(segs)-1].name)
-		return
-	}
-	if !g.allowed(permOrgRead) {
-		return
-	}
-	s := g.e.store
+	return g.entity(http.StatusOK, "organization", g.e.store.organization())
+}
+
+// organization is the tenant's organization object in Graph's representation.
+func (s *store) organization() map[string]any {
 	s.mu.Lock()
-	org := g.e.renderOrganization()
-	s.mu.Unlock()
-	if len(segs) == 2 {
-		if !strings.EqualFold(segs[1].name, s.tenantID) {
-			g.notFound(segs[1].name)
-			return
-		}
-		g.entity(http.StatusOK, "organization", org)
-		return
-	}
-	g.collection("organization", "Organization", []map[string]any{org})
-}
-
-// renderOrganization: the caller holds the store lock.
-func (e *Emulator) renderOrganization() map[string]any {
-	s := e.store
+	defer s.mu.Unlock()
 	var domains []any
 	for _, d := range s.domains {
 		domains = append(domains, map[string]any{

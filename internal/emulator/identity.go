@@ -15,43 +15,12 @@ import (
 
 func timestampNow() string { return time.Now().UTC().Format("2006-01-02 15:04:05Z") }
 
-// serveIdentity routes /{tenant}/... requests of the token service.
-func (e *Emulator) serveIdentity(w http.ResponseWriter, r *http.Request) {
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(segs) == 3 && strings.EqualFold(segs[0], "common") && segs[1] == "discovery" && segs[2] == "instance" {
-		e.serveInstanceDiscovery(w, r)
-		return
-	}
-	if len(segs) < 2 {
-		http.NotFound(w, r)
-		return
-	}
-	tenant, rest := segs[0], strings.Join(segs[1:], "/")
-	switch rest {
-	case "v2.0/.well-known/openid-configuration":
-		e.serveOpenIDConfiguration(w, r, tenant)
-	case "discovery/v2.0/keys", "discovery/keys":
-		e.serveKeys(w, r, tenant)
-	case "oauth2/v2.0/token":
-		e.serveToken(w, r, tenant)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// resolveTenant maps the tenant segment (GUID or verified domain, any case) to the tenant.
+// resolveTenant reports whether the tenant segment (GUID or verified domain, any case) names
+// the tenant.
 func (e *Emulator) resolveTenant(seg string) bool {
-	if strings.EqualFold(seg, e.store.tenantID) {
-		return true
-	}
 	e.store.mu.Lock()
 	defer e.store.mu.Unlock()
-	for _, d := range e.store.domains {
-		if strings.EqualFold(seg, d.name) {
-			return true
-		}
-	}
-	return false
+	return e.store.isTenant(seg)
 }
 
 func isCommonTenant(seg string) bool {
@@ -63,11 +32,6 @@ func isCommonTenant(seg string) bool {
 }
 
 func (e *Emulator) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
 	// Entra answers for a known tenant with its GUID in every endpoint, whatever alias was
 	// asked for; the multi-tenant aliases get the literal {tenantid} placeholder.
 	tid := e.store.tenantID
@@ -143,7 +107,7 @@ func (e *Emulator) serveKeys(w http.ResponseWriter, r *http.Request, tenant stri
 
 // serveInstanceDiscovery answers MSAL's authority validation for clients that leave instance
 // discovery on and point it at the emulator host.
-func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request) {
+func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request, _ string) {
 	tenant := "common"
 	if ae := r.URL.Query().Get("authorization_endpoint"); ae != "" {
 		if u, err := url.Parse(ae); err == nil {

@@ -17,12 +17,11 @@ type odataQuery struct {
 	top        int
 }
 
-func parseODataQuery(g *graphReq) (odataQuery, bool) {
+func parseODataQuery(r *http.Request) (odataQuery, error) {
 	var q odataQuery
-	vals, err := url.ParseQuery(g.r.URL.RawQuery)
+	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Invalid query string.")
-		return q, false
+		return q, newGraphError(http.StatusBadRequest, "BadRequest", "Invalid query string.")
 	}
 	get := func(name string) string {
 		// kiota sends "$select"; hand-written clients sometimes leave out the "$".
@@ -42,12 +41,11 @@ func parseODataQuery(g *graphReq) (odataQuery, bool) {
 	if t := get("top"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 999 {
-			g.fail(http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified: '"+t+"'. Must be between 1 and 999 inclusive.")
-			return q, false
+			return q, errBadRequest("Invalid page size specified: '" + t + "'. Must be between 1 and 999 inclusive.")
 		}
 		q.top = n
 	}
-	return q, true
+	return q, nil
 }
 
 func (q odataQuery) selectSuffix() string {
@@ -59,9 +57,9 @@ func (q odataQuery) selectSuffix() string {
 
 // project applies $select to an entity. Graph matches property names case-insensitively and
 // rejects unknown ones.
-func (q odataQuery) project(g *graphReq, v map[string]any) (map[string]any, bool) {
+func (q odataQuery) project(v map[string]any) (map[string]any, error) {
 	if len(q.selects) == 0 {
-		return v, true
+		return v, nil
 	}
 	out := map[string]any{}
 	if t, ok := v["@odata.type"]; ok {
@@ -71,12 +69,11 @@ func (q odataQuery) project(g *graphReq, v map[string]any) (map[string]any, bool
 		key, ok := lookupKey(v, s)
 		if !ok {
 			typeName, _ := v["@odata.type"].(string)
-			g.fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type '%s'.", s, strings.TrimPrefix(typeName, "#")))
-			return nil, false
+			return nil, newGraphError(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type '%s'.", s, strings.TrimPrefix(typeName, "#")))
 		}
 		out[key] = v[key]
 	}
-	return out, true
+	return out, nil
 }
 
 func lookupKey(v map[string]any, name string) (string, bool) {
@@ -98,19 +95,17 @@ type filterClause struct {
 }
 
 // filter applies $filter. typeName names the resource in Graph's unsupported-query message.
-func (q odataQuery) filter(g *graphReq, typeName string, items []map[string]any) ([]map[string]any, bool) {
+func (q odataQuery) filter(typeName string, items []map[string]any) ([]map[string]any, error) {
 	if q.filterExpr == "" {
-		return items, true
+		return items, nil
 	}
 	clauses, err := parseFilter(q.filterExpr)
 	if err != nil {
-		g.fail(http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
-		return nil, false
+		return nil, newGraphError(http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
 	}
 	for _, c := range clauses {
 		if !filterProps[typeName][strings.ToLower(c.prop)] {
-			g.fail(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+c.prop+"' of resource '"+typeName+"'.")
-			return nil, false
+			return nil, newGraphError(http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property '"+c.prop+"' of resource '"+typeName+"'.")
 		}
 	}
 	var out []map[string]any
@@ -119,18 +114,19 @@ func (q odataQuery) filter(g *graphReq, typeName string, items []map[string]any)
 			out = append(out, it)
 		}
 	}
-	return out, true
+	return out, nil
 }
 
 // filterProps are the properties each resource supports in $filter (lower case), per the
 // "Properties" tables of Graph's resource pages (those marked "Supports $filter (eq)").
 var filterProps = map[string]map[string]bool{
-	"Application":           set("id", "appid", "displayname", "publisherdomain", "signinaudience"),
-	"ServicePrincipal":      set("id", "appid", "displayname", "serviceprincipaltype", "appownerorganizationid"),
-	"OAuth2PermissionGrant": set("id", "clientid", "consenttype", "principalid", "resourceid"),
-	"User":                  set("id", "userprincipalname", "mail", "displayname", "givenname", "surname"),
-	"AppRoleAssignment":     set("id", "principalid", "resourceid", "approleid"),
-	"Application (deleted)": set("id", "appid", "displayname"),
+	"Application":                set("id", "appid", "displayname", "publisherdomain", "signinaudience"),
+	"ServicePrincipal":           set("id", "appid", "displayname", "serviceprincipaltype", "appownerorganizationid"),
+	"OAuth2PermissionGrant":      set("id", "clientid", "consenttype", "principalid", "resourceid"),
+	"User":                       set("id", "userprincipalname", "mail", "displayname", "givenname", "surname"),
+	"AppRoleAssignment":          set("id", "principalid", "resourceid", "approleid"),
+	"Application (deleted)":      set("id", "appid", "displayname"),
+	"ServicePrincipal (deleted)": set("id", "appid", "displayname"),
 }
 
 func set(keys ...string) map[string]bool {

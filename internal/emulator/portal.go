@@ -9,25 +9,25 @@ import (
 )
 
 // Portal is the administrator at the Entra admin center: changes made behind a client's back
-// (drift), and inspection for tests. It acts on the directory directly and at once, ignoring
-// replication lag and injected faults, and leaves nothing in the request log.
+// (drift), and inspection for tests. It goes through the same directory operations as Graph,
+// with the same rules, but sees and changes objects at once, ignoring replication lag and
+// injected faults, and leaves nothing in the request log.
 type Portal struct{ e *Emulator }
 
-// ErrNotFound is returned by Portal methods for an object that does not exist.
-var ErrNotFound = errors.New("emulator: object not found")
+func (p *Portal) store() *store { return p.e.store }
 
-func (p *Portal) lock() (*store, time.Time) {
-	s := p.e.store
-	s.mu.Lock()
-	return s, time.Now().UTC()
+// notFound wraps a directory error for a Portal caller, naming the object.
+func notFound(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Applications returns every live application, oldest first.
 func (p *Portal) Applications() []Application {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
 	var out []Application
-	for _, a := range sortedApps(s.apps) {
+	for _, a := range p.store().applications(portalView()) {
 		out = append(out, a.snapshot())
 	}
 	return out
@@ -35,241 +35,155 @@ func (p *Portal) Applications() []Application {
 
 // Application returns a live application by object id.
 func (p *Portal) Application(objectID string) (Application, bool) {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if a := s.apps[strings.ToLower(objectID)]; a != nil {
-		return a.snapshot(), true
+	a, err := p.store().application(byID(objectID), portalView())
+	if err != nil {
+		return Application{}, false
 	}
-	return Application{}, false
+	return a.snapshot(), true
 }
 
 // ApplicationByAppID returns a live application by client id.
 func (p *Portal) ApplicationByAppID(appID string) (Application, bool) {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if a := s.appByAppIDAny(appID); a != nil {
-		return a.snapshot(), true
+	a, err := p.store().application(ref{value: appID, byAppID: true}, portalView())
+	if err != nil {
+		return Application{}, false
 	}
-	return Application{}, false
+	return a.snapshot(), true
 }
 
 // DeletedApplications returns the applications in the deleted items container.
 func (p *Portal) DeletedApplications() []Application {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
 	var out []Application
-	for _, a := range sortedApps(s.deleted) {
+	for _, a := range p.store().deletedApplications() {
 		out = append(out, a.snapshot())
+	}
+	return out
+}
+
+// DeletedServicePrincipals returns the service principals in the deleted items container.
+func (p *Portal) DeletedServicePrincipals() []ServicePrincipal {
+	var out []ServicePrincipal
+	for _, sp := range p.store().deletedServicePrincipals() {
+		out = append(out, sp.snapshot())
 	}
 	return out
 }
 
 // ServicePrincipalByAppID returns the service principal of an application.
 func (p *Portal) ServicePrincipalByAppID(appID string) (ServicePrincipal, bool) {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if sp := s.spByAppIDAny(appID); sp != nil {
-		return sp.snapshot(), true
+	sp, err := p.store().servicePrincipal(ref{value: appID, byAppID: true}, portalView())
+	if err != nil {
+		return ServicePrincipal{}, false
 	}
-	return ServicePrincipal{}, false
+	return sp.snapshot(), true
 }
 
 // ServicePrincipal returns a service principal by object id.
 func (p *Portal) ServicePrincipal(objectID string) (ServicePrincipal, bool) {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if sp := s.sps[strings.ToLower(objectID)]; sp != nil {
-		return sp.snapshot(), true
+	sp, err := p.store().servicePrincipal(byID(objectID), portalView())
+	if err != nil {
+		return ServicePrincipal{}, false
 	}
-	return ServicePrincipal{}, false
+	return sp.snapshot(), true
 }
 
 // AppRoleAssignments returns the app role assignments held by a service principal.
 func (p *Portal) AppRoleAssignments(principalSPID string) []AppRoleAssignment {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	var out []AppRoleAssignment
-	for _, a := range sortedAssignments(s.assignments) {
-		if strings.EqualFold(a.PrincipalID, principalSPID) {
-			out = append(out, a.AppRoleAssignment)
-		}
-	}
-	return out
+	_, list, _ := p.store().assignmentsOf(byID(principalSPID), onPrincipal, portalView())
+	return list
 }
 
 // DelegatedGrants returns the delegated permission grants of a client service principal.
 func (p *Portal) DelegatedGrants(clientSPID string) []DelegatedGrant {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	var out []DelegatedGrant
-	for _, g := range sortedGrants(s.grants) {
-		if strings.EqualFold(g.ClientID, clientSPID) {
-			out = append(out, g.DelegatedGrant)
-		}
-	}
-	return out
+	client := byID(clientSPID)
+	_, list, _ := p.store().grantsOf(&client, portalView())
+	return list
 }
 
 // DeleteApplication soft-deletes an application, as the portal's Delete button does: it moves
-// to the deleted items, and its service principal, assignments and grants go away.
+// to the deleted items, and its service principal, assignments and grants go with it.
 func (p *Portal) DeleteApplication(objectID string) error {
-	s, now := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
-	}
-	s.softDeleteApp(a, now)
-	return nil
+	return notFound("application "+objectID, p.store().deleteApplication(byID(objectID), portalView()))
 }
 
 // RemovePassword deletes a client secret.
 func (p *Portal) RemovePassword(objectID, keyID string) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
+	err := p.store().removePassword(byID(objectID), keyID, portalView())
+	var ge *graphError
+	if errors.As(err, &ge) && ge.status == 400 {
+		return fmt.Errorf("password %s of application %s: %w", keyID, objectID, ErrNotFound)
 	}
-	for i, pw := range a.passwords {
-		if strings.EqualFold(pw.keyID, keyID) {
-			a.passwords = append(a.passwords[:i], a.passwords[i+1:]...)
-			return nil
-		}
-	}
-	return fmt.Errorf("password %s of application %s: %w", keyID, objectID, ErrNotFound)
+	return notFound("application "+objectID, err)
 }
 
 // ExpirePassword moves a client secret's end into the past, so sign-ins with it fail with
 // AADSTS7000222.
 func (p *Portal) ExpirePassword(objectID, keyID string) error {
-	s, now := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
-	}
-	for _, pw := range a.passwords {
-		if strings.EqualFold(pw.keyID, keyID) {
-			pw.end = now.Add(-time.Minute)
-			if !pw.start.Before(pw.end) {
-				pw.start = pw.end.Add(-time.Hour)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("password %s of application %s: %w", keyID, objectID, ErrNotFound)
+	return notFound("password "+keyID+" of application "+objectID, p.store().expirePassword(byID(objectID), keyID, portalView()))
 }
 
 // AddPassword adds a client secret ending at end (zero: in two years) and returns it with its
 // secret text.
 func (p *Portal) AddPassword(objectID, displayName string, end time.Time) (Password, string, error) {
-	s, now := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return Password{}, "", fmt.Errorf("application %s: %w", objectID, ErrNotFound)
+	pw, err := p.store().addPassword(byID(objectID), passwordRequest{displayName: displayName, end: end}, portalView())
+	if err != nil {
+		return Password{}, "", notFound("application "+objectID, err)
 	}
-	if end.IsZero() {
-		end = now.AddDate(2, 0, 0)
-	}
-	secret := newSecret()
-	pw := &password{keyID: newGUID(), displayName: displayName, secret: secret, hint: hint(secret), start: now, end: end.UTC()}
-	a.passwords = append(a.passwords, pw)
-	return Password{KeyID: pw.keyID, DisplayName: displayName, Hint: pw.hint, Start: pw.start, End: pw.end}, secret, nil
+	return pw.snapshot(), pw.secret, nil
 }
 
 // SetRequiredResourceAccess replaces the API permissions an application asks for, as editing
 // "API permissions" in the portal does (without granting consent).
 func (p *Portal) SetRequiredResourceAccess(objectID string, rra []RequiredResourceAccess) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
-	}
-	a.rra = cloneRRA(rra)
-	if a.rra == nil {
-		a.rra = []RequiredResourceAccess{}
-	}
-	return nil
+	rra = cloneRRA(rra)
+	return notFound("application "+objectID, p.store().updateApplication(byID(objectID), applicationChange{rra: &rra}, portalView()))
 }
 
 // SetDisplayName renames an application.
 func (p *Portal) SetDisplayName(objectID, name string) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
-	}
-	a.displayName = name
-	return nil
+	return notFound("application "+objectID, p.store().updateApplication(byID(objectID), applicationChange{displayName: &name}, portalView()))
 }
 
 // RemoveAppRoleAssignment revokes one application permission.
 func (p *Portal) RemoveAppRoleAssignment(id string) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if s.assignments[id] == nil {
-		return fmt.Errorf("app role assignment %s: %w", id, ErrNotFound)
-	}
-	delete(s.assignments, id)
-	return nil
+	return notFound("app role assignment "+id, p.store().removeAssignment(nil, onPrincipal, id, portalView()))
 }
 
 // AssignAppRole grants the application permission roleValue of the resource application
-// resourceAppID to a service principal (admin consent for one permission).
+// resourceAppID to a service principal (admin consent for one permission). Granting one the
+// principal already holds returns the existing assignment.
 func (p *Portal) AssignAppRole(principalSPID, resourceAppID, roleValue string) (AppRoleAssignment, error) {
-	s, now := p.lock()
-	defer s.mu.Unlock()
-	principal := s.sps[strings.ToLower(principalSPID)]
-	if principal == nil {
-		return AppRoleAssignment{}, fmt.Errorf("service principal %s: %w", principalSPID, ErrNotFound)
-	}
-	resource := s.spByAppIDAny(resourceAppID)
-	if resource == nil {
-		return AppRoleAssignment{}, fmt.Errorf("service principal of %s: %w", resourceAppID, ErrNotFound)
+	v := portalView()
+	resource, err := p.store().servicePrincipal(ref{value: resourceAppID, byAppID: true}, v)
+	if err != nil {
+		return AppRoleAssignment{}, notFound("service principal of "+resourceAppID, err)
 	}
 	role := resource.appRoleByValue(roleValue)
 	if role == nil {
 		return AppRoleAssignment{}, fmt.Errorf("app role %s of %s: %w", roleValue, resource.displayName, ErrNotFound)
 	}
-	for _, a := range s.assignments {
-		if a.PrincipalID == principal.id && a.ResourceID == resource.id && a.AppRoleID == role.ID {
-			return a.AppRoleAssignment, nil
+	in := AppRoleAssignment{PrincipalID: principalSPID, ResourceID: resource.id, AppRoleID: role.ID}
+	_, a, err := p.store().assignAppRole(byID(principalSPID), onPrincipal, in, v)
+	if err == nil {
+		return a, nil
+	}
+	for _, held := range p.AppRoleAssignments(principalSPID) {
+		if held.ResourceID == resource.id && held.AppRoleID == role.ID {
+			return held, nil
 		}
 	}
-	a := &assignment{AppRoleAssignment: AppRoleAssignment{
-		ID: newAssignmentID(principal.id), PrincipalID: principal.id, PrincipalDisplayName: principal.displayName,
-		ResourceID: resource.id, ResourceDisplayName: resource.displayName, AppRoleID: role.ID, CreatedDateTime: now,
-	}}
-	s.assignments[a.ID] = a
-	return a.AppRoleAssignment, nil
+	return AppRoleAssignment{}, notFound("service principal "+principalSPID, err)
 }
 
 // DeleteDelegatedGrant revokes a delegated permission grant.
 func (p *Portal) DeleteDelegatedGrant(id string) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	if s.grants[id] == nil {
-		return fmt.Errorf("delegated grant %s: %w", id, ErrNotFound)
-	}
-	delete(s.grants, id)
-	return nil
+	return notFound("delegated grant "+id, p.store().deleteGrant(id, portalView()))
 }
 
 // DeleteServicePrincipal deletes a service principal (the enterprise application) with its
-// assignments and grants; the application registration stays.
+// assignments and grants, into the deleted items; the application registration stays.
 func (p *Portal) DeleteServicePrincipal(id string) error {
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	id = strings.ToLower(id)
-	if s.sps[id] == nil {
-		return fmt.Errorf("service principal %s: %w", id, ErrNotFound)
-	}
-	s.removeSP(id)
-	return nil
+	return notFound("service principal "+id, p.store().deleteServicePrincipal(byID(strings.ToLower(id)), portalView()))
 }
 
 // CreateApplication registers an application with a client secret and a service principal,
@@ -277,12 +191,14 @@ func (p *Portal) DeleteServicePrincipal(id string) error {
 // as "User.Read.All"). It returns the application and the secret. An unknown permission
 // panics: it is a typo in the test.
 func (p *Portal) CreateApplication(displayName string, roles ...string) (Application, string) {
-	s, now := p.lock()
-	defer s.mu.Unlock()
-	app, _ := s.createAppWithSP(displayName, "", now, roles)
-	secret := newSecret()
-	app.passwords = append(app.passwords, &password{keyID: newGUID(), displayName: "portal", secret: secret, hint: hint(secret), start: now, end: now.AddDate(2, 0, 0)})
-	return app.snapshot(), secret
+	v := portalView()
+	app, _ := p.store().registerWithConsent(displayName, "", roles, v)
+	pw, err := p.store().addPassword(byID(app.id), passwordRequest{displayName: "portal"}, v)
+	if err != nil {
+		panic(err)
+	}
+	a, _ := p.store().application(byID(app.id), v)
+	return a.snapshot(), pw.secret
 }
 
 // AddCertificate registers a certificate credential on an application, for client-assertion
@@ -291,12 +207,5 @@ func (p *Portal) AddCertificate(objectID string, cert *x509.Certificate) error {
 	if cert == nil {
 		return errors.New("emulator: AddCertificate: nil certificate")
 	}
-	s, _ := p.lock()
-	defer s.mu.Unlock()
-	a := s.apps[strings.ToLower(objectID)]
-	if a == nil {
-		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
-	}
-	a.keys = append(a.keys, newKeyCredential(cert, "", time.Time{}))
-	return nil
+	return notFound("application "+objectID, p.store().addCertificate(byID(objectID), cert, portalView()))
 }

@@ -76,6 +76,7 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 		apps:        map[string]*application{},
 		deleted:     map[string]*application{},
 		sps:         map[string]*servicePrincipal{},
+		deletedSPs:  map[string]*deletedServicePrincipal{},
 		assignments: map[string]*assignment{},
 		grants:      map[string]*grant{},
 	}
@@ -96,15 +97,17 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 		scopes: append([]PermissionScope(nil), exchangeScopes...), created: created.Add(time.Second),
 		resourceURIs: []string{ExchangeResource}, audience: ExchangeResource,
 	}
-	s.sps[graph.id] = graph
-	s.sps[exchange.id] = exchange
+	s.addFirstPartyServicePrincipal(graph)
+	s.addFirstPartyServicePrincipal(exchange)
 
 	if bootstrapSecret == "" {
 		bootstrapSecret = newSecret()
 	}
-	app, sp := s.createAppWithSP(BootstrapDisplayName, BootstrapClientID, created.Add(2*time.Second), bootstrapRoles)
-	p := &password{keyID: newGUID(), displayName: "stellar-emulator", secret: bootstrapSecret, hint: hint(bootstrapSecret), start: now, end: now.AddDate(2, 0, 0)}
-	app.passwords = append(app.passwords, p)
+	at := created.Add(2 * time.Second)
+	app, sp := s.registerWithConsent(BootstrapDisplayName, BootstrapClientID, bootstrapRoles, view{now: at, visibleAt: at, all: true})
+	if _, err := s.addPassword(byID(app.id), passwordRequest{displayName: "stellar-emulator", secret: bootstrapSecret, start: now}, view{now: now, visibleAt: now, all: true}); err != nil {
+		panic(err)
+	}
 
 	seed := Seed{
 		TenantID:                    SeedTenantID,
@@ -124,45 +127,45 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 	return s, seed
 }
 
-// createAppWithSP registers an application (appID empty: a new one) with a service principal
-// and admin consent for the named Graph application permissions, immediately visible: what an
-// administrator does in the portal. It panics on an unknown role: callers pass constants.
-func (s *store) createAppWithSP(displayName, appID string, at time.Time, graphRoles []string) (*application, *servicePrincipal) {
-	if appID == "" {
-		appID = newGUID()
+// registerWithConsent does what an administrator does in the portal: registers an application
+// (appID empty: a new one) asking for the named Graph application permissions, creates its
+// service principal and grants admin consent for them. It panics on an unknown permission or
+// a rule broken: callers pass constants.
+func (s *store) registerWithConsent(displayName, appID string, graphRoles []string, v view) (*application, *servicePrincipal) {
+	graph, err := s.servicePrincipal(ref{value: GraphAppID, byAppID: true}, v)
+	if err != nil {
+		panic(err)
 	}
-	graph := s.spByAppIDAny(GraphAppID)
-	app := &application{id: newGUID(), appID: appID, displayName: displayName, signInAudience: "AzureADMyOrg", created: at}
-	if len(graphRoles) > 0 {
-		rra := RequiredResourceAccess{ResourceAppID: GraphAppID}
-		for _, v := range graphRoles {
-			role := graph.appRoleByValue(v)
-			if role == nil {
-				panic(fmt.Sprintf("emulator: unknown Microsoft Graph application permission %q", v))
-			}
-			rra.ResourceAccess = append(rra.ResourceAccess, ResourceAccess{ID: role.ID, Type: "Role"})
+	rra := RequiredResourceAccess{ResourceAppID: GraphAppID}
+	var roleIDs []string
+	for _, value := range graphRoles {
+		role := graph.appRoleByValue(value)
+		if role == nil {
+			panic(fmt.Sprintf("emulator: unknown Microsoft Graph application permission %q", value))
 		}
-		app.rra = []RequiredResourceAccess{rra}
+		rra.ResourceAccess = append(rra.ResourceAccess, ResourceAccess{ID: role.ID, Type: "Role"})
+		roleIDs = append(roleIDs, role.ID)
 	}
-	s.apps[app.id] = app
-	sp := &servicePrincipal{id: newGUID(), appID: appID, displayName: displayName, appDisplayName: displayName, ownerTenant: s.tenantID, created: at}
-	s.sps[sp.id] = sp
-	for i, v := range graphRoles {
-		role := graph.appRoleByValue(v)
-		a := &assignment{AppRoleAssignment: AppRoleAssignment{
-			ID: newAssignmentID(sp.id), PrincipalID: sp.id, PrincipalDisplayName: displayName,
-			ResourceID: graph.id, ResourceDisplayName: graph.displayName, AppRoleID: role.ID,
-			CreatedDateTime: at.Add(time.Duration(i) * time.Millisecond),
-		}}
-		s.assignments[a.ID] = a
+	c := applicationChange{displayName: &displayName}
+	if len(graphRoles) > 0 {
+		c.rra = &[]RequiredResourceAccess{rra}
+	}
+	app, err := s.createApplication(appID, c, v)
+	if err != nil {
+		panic(err)
+	}
+	sp, err := s.createServicePrincipal(app.appID, v)
+	if err != nil {
+		panic(err)
+	}
+	for i, id := range roleIDs {
+		// A millisecond apart, so the assignments list in the order they were granted.
+		vi := v
+		vi.now = v.now.Add(time.Duration(i) * time.Millisecond)
+		in := AppRoleAssignment{PrincipalID: sp.id, ResourceID: graph.id, AppRoleID: id}
+		if _, _, err := s.assignAppRole(byID(graph.id), onResource, in, vi); err != nil {
+			panic(err)
+		}
 	}
 	return app, sp
-}
-
-// hint is what Graph shows of a secret after creation: its first three characters.
-func hint(secret string) string {
-	if len(secret) < 3 {
-		return secret
-	}
-	return secret[:3]
 }

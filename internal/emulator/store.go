@@ -7,14 +7,18 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 )
 
-// store is the directory of the one emulated tenant. One mutex guards it: requests are few and
-// short, and a single lock makes every Graph call atomic the way a test expects.
+// store is the directory of the one emulated tenant: its objects, and (in directory.go) one
+// method per read or write Entra knows, which applies Entra's rules. Graph handlers, the
+// Portal and the seed all go through those methods, so each rule is written once.
+//
+// One mutex guards it: requests are few and short, and a single lock makes every operation
+// atomic the way a test expects. The methods take the lock; the helpers in this file expect
+// it held.
 //
 // Replication lag: every object carries visibleAt, the moment other "replicas" see it. Reads,
 // references and sign-ins ignore an object until then; the write that created it does not.
@@ -29,6 +33,7 @@ type store struct {
 	apps        map[string]*application // live applications by object id
 	deleted     map[string]*application // soft-deleted applications by object id
 	sps         map[string]*servicePrincipal
+	deletedSPs  map[string]*deletedServicePrincipal // soft-deleted service principals by object id
 	assignments map[string]*assignment
 	grants      map[string]*grant
 	users       []*user
@@ -77,6 +82,7 @@ type servicePrincipal struct {
 	appRoles       []AppRole
 	scopes         []PermissionScope
 	created        time.Time
+	deleted        time.Time
 	visibleAt      time.Time
 	// resourceURIs are the identifier URIs a token request may name this resource by
 	// (besides its appId), e.g. https://graph.microsoft.com.
@@ -85,6 +91,15 @@ type servicePrincipal struct {
 	audience string
 	// props holds other writable properties a client PATCHed, echoed back as sent.
 	props map[string]json.RawMessage
+}
+
+// deletedServicePrincipal is a service principal in the deleted items container, with the app
+// role assignments and delegated grants that went with it: restoring the principal restores
+// its configuration, as the Entra documentation for restoring enterprise applications says.
+type deletedServicePrincipal struct {
+	sp          *servicePrincipal
+	assignments []*assignment
+	grants      []*grant
 }
 
 type assignment struct {
@@ -103,170 +118,6 @@ type user struct {
 	jobTitle, officeLocation string
 	hasMailbox               bool
 	timeZone                 string
-}
-
-func visible(at, now time.Time) bool { return !now.Before(at) }
-
-func (s *store) appByID(id string, now time.Time) *application {
-	if a := s.apps[strings.ToLower(id)]; a != nil && visible(a.visibleAt, now) {
-		return a
-	}
-	return nil
-}
-
-func (s *store) appByAppID(appID string, now time.Time) *application {
-	for _, a := range s.apps {
-		if strings.EqualFold(a.appID, appID) && visible(a.visibleAt, now) {
-			return a
-		}
-	}
-	return nil
-}
-
-// appByAppIDAny finds an application whether or not it has replicated yet.
-func (s *store) appByAppIDAny(appID string) *application {
-	for _, a := range s.apps {
-		if strings.EqualFold(a.appID, appID) {
-			return a
-		}
-	}
-	return nil
-}
-
-func (s *store) spByID(id string, now time.Time) *servicePrincipal {
-	if sp := s.sps[strings.ToLower(id)]; sp != nil && visible(sp.visibleAt, now) {
-		return sp
-	}
-	return nil
-}
-
-func (s *store) spByAppID(appID string, now time.Time) *servicePrincipal {
-	for _, sp := range s.sps {
-		if strings.EqualFold(sp.appID, appID) && visible(sp.visibleAt, now) {
-			return sp
-		}
-	}
-	return nil
-}
-
-func (s *store) spByAppIDAny(appID string) *servicePrincipal {
-	for _, sp := range s.sps {
-		if strings.EqualFold(sp.appID, appID) {
-			return sp
-		}
-	}
-	return nil
-}
-
-// resourceSP finds the service principal a token request names by appId or identifier URI.
-func (s *store) resourceSP(resource string, now time.Time) *servicePrincipal {
-	r := strings.TrimSuffix(strings.ToLower(resource), "/")
-	for _, sp := range s.sps {
-		if !visible(sp.visibleAt, now) {
-			continue
-		}
-		if strings.EqualFold(sp.appID, r) {
-			return sp
-		}
-		for _, u := range sp.resourceURIs {
-			if strings.EqualFold(u, r) {
-				return sp
-			}
-		}
-	}
-	return nil
-}
-
-func (s *store) userByIDOrUPN(key string) *user {
-	for _, u := range s.users {
-		if strings.EqualFold(u.id, key) || strings.EqualFold(u.upn, key) {
-			return u
-		}
-	}
-	return nil
-}
-
-// sortedApps returns applications in creation order, as Graph lists them stably.
-func sortedApps(m map[string]*application) []*application {
-	out := make([]*application, 0, len(m))
-	for _, a := range m {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].created.Equal(out[j].created) {
-			return out[i].created.Before(out[j].created)
-		}
-		return out[i].id < out[j].id
-	})
-	return out
-}
-
-func sortedSPs(m map[string]*servicePrincipal) []*servicePrincipal {
-	out := make([]*servicePrincipal, 0, len(m))
-	for _, sp := range m {
-		out = append(out, sp)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].created.Equal(out[j].created) {
-			return out[i].created.Before(out[j].created)
-		}
-		return out[i].id < out[j].id
-	})
-	return out
-}
-
-func sortedAssignments(m map[string]*assignment) []*assignment {
-	out := make([]*assignment, 0, len(m))
-	for _, a := range m {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedDateTime.Equal(out[j].CreatedDateTime) {
-			return out[i].CreatedDateTime.Before(out[j].CreatedDateTime)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out
-}
-
-func sortedGrants(m map[string]*grant) []*grant {
-	out := make([]*grant, 0, len(m))
-	for _, g := range m {
-		out = append(out, g)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-// removeSP deletes a service principal and everything that hangs off it: the app role
-// assignments it holds or grants, and the delegated grants it is client or resource of.
-// Entra removes these with the principal.
-func (s *store) removeSP(id string) {
-	delete(s.sps, id)
-	for aid, a := range s.assignments {
-		if a.PrincipalID == id || a.ResourceID == id {
-			delete(s.assignments, aid)
-		}
-	}
-	for gid, g := range s.grants {
-		if g.ClientID == id || g.ResourceID == id {
-			delete(s.grants, gid)
-		}
-	}
-}
-
-// softDeleteApp moves an application to the deleted items container. Its service principal
-// goes with it (Entra deletes the enterprise application of a deleted registration), and with
-// that principal its assignments and grants.
-func (s *store) softDeleteApp(a *application, now time.Time) {
-	delete(s.apps, a.id)
-	a.deleted = now
-	s.deleted[a.id] = a
-	for id, sp := range s.sps {
-		if strings.EqualFold(sp.appID, a.appID) {
-			s.removeSP(id)
-		}
-	}
 }
 
 // checkSecret finds the password whose secret matches. Every candidate is compared in
@@ -316,12 +167,16 @@ func (a *application) snapshot() Application {
 	}
 	out.RequiredResourceAccess = cloneRRA(a.rra)
 	for _, p := range a.passwords {
-		out.Passwords = append(out.Passwords, Password{KeyID: p.keyID, DisplayName: p.displayName, Hint: p.hint, Start: p.start, End: p.end})
+		out.Passwords = append(out.Passwords, p.snapshot())
 	}
 	for _, k := range a.keys {
 		out.Certificates = append(out.Certificates, Certificate{KeyID: k.keyID, DisplayName: k.displayName, Thumbprint: k.thumbprint(), Start: k.start, End: k.end, Certificate: k.cert})
 	}
 	return out
+}
+
+func (p *password) snapshot() Password {
+	return Password{KeyID: p.keyID, DisplayName: p.displayName, Hint: p.hint, Start: p.start, End: p.end}
 }
 
 func cloneRRA(in []RequiredResourceAccess) []RequiredResourceAccess {

@@ -29,10 +29,6 @@ const (
 var oidcScopes = map[string]bool{"openid": true, "offline_access": true, "profile": true, "email": true}
 
 func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
-	if r.Method != http.MethodPost {
-		writeAADError(w, r, errMethodNotAllowed(r.Method))
-		return
-	}
 	if isCommonTenant(tenant) {
 		writeAADError(w, r, errCommonEndpoint())
 		return
@@ -92,22 +88,7 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 	if grant == "" {
 		return "", errMissingParameter("grant_type")
 	}
-	clientID, secret := form.Get("client_id"), form.Get("client_secret")
-	if u, p, ok := r.BasicAuth(); ok {
-		// client_secret_basic: RFC 6749 2.3.1 form-encodes both before Basic encoding.
-		if du, err := url.QueryUnescape(u); err == nil {
-			u = du
-		}
-		if dp, err := url.QueryUnescape(p); err == nil {
-			p = dp
-		}
-		if clientID == "" {
-			clientID = u
-		}
-		if secret == "" {
-			secret = p
-		}
-	}
+	clientID, secret := clientCredentials(r, form)
 	if grant != "client_credentials" {
 		return "", errUnsupportedGrant(grant)
 	}
@@ -120,15 +101,61 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 	}
 
 	now := time.Now().UTC()
+	v := view{now: now}
 	s := e.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	app := s.appByAppID(clientID, now)
+	app := s.appByAppID(clientID, v)
 	if app == nil {
 		return "", errAppNotFound(clientID, tenant)
 	}
-	acr := "1"
+	acr, aerr := e.authenticateClient(app, secret, form, now)
+	if aerr != nil {
+		return "", aerr
+	}
+	resource, aerr := parseDefaultScope(scope)
+	if aerr != nil {
+		return "", aerr
+	}
+	res := s.resourceSP(resource, v)
+	if res == nil {
+		return "", errResourceNotFound(resource, s.displayName)
+	}
+	client := s.spByAppID(app.appID, v)
+	if client == nil {
+		return "", errNoServicePrincipal(app.appID, s.tenantID)
+	}
+	return e.appToken(app, client, res, acr, s.rolesOf(client, res, v), now)
+}
+
+// clientCredentials reads the client id and secret from the form or, for
+// client_secret_basic, from HTTP Basic authentication (RFC 6749 2.3.1 form-encodes both
+// before Basic encoding).
+func clientCredentials(r *http.Request, form url.Values) (clientID, secret string) {
+	clientID, secret = form.Get("client_id"), form.Get("client_secret")
+	u, p, ok := r.BasicAuth()
+	if !ok {
+		return clientID, secret
+	}
+	if du, err := url.QueryUnescape(u); err == nil {
+		u = du
+	}
+	if dp, err := url.QueryUnescape(p); err == nil {
+		p = dp
+	}
+	if clientID == "" {
+		clientID = u
+	}
+	if secret == "" {
+		secret = p
+	}
+	return clientID, secret
+}
+
+// authenticateClient checks the client's secret or certificate assertion and returns the
+// appidacr claim it earns: "1" for a secret, "2" for a certificate.
+func (e *Emulator) authenticateClient(app *application, secret string, form url.Values, now time.Time) (string, *aadError) {
 	assertion := form.Get("client_assertion")
 	switch {
 	case secret != "":
@@ -139,6 +166,7 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 		if now.After(p.end) {
 			return "", errExpiredSecret(app.appID)
 		}
+		return "1", nil
 	case assertion != "":
 		if at := form.Get("client_assertion_type"); at != assertionTypeJWT {
 			return "", errMissingParameter("client_assertion_type")
@@ -146,27 +174,18 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 		if aerr := e.checkAssertion(app, assertion, now); aerr != nil {
 			return "", aerr
 		}
-		acr = "2"
+		return "2", nil
 	default:
 		return "", errNoCredential()
 	}
+}
 
-	resource, aerr := parseDefaultScope(scope)
-	if aerr != nil {
-		return "", aerr
-	}
-	res := s.resourceSP(resource, now)
-	if res == nil {
-		return "", errResourceNotFound(resource, s.displayName)
-	}
-	client := s.spByAppID(app.appID, now)
-	if client == nil {
-		return "", errNoServicePrincipal(app.appID, s.tenantID)
-	}
-
+// rolesOf is the roles claim of client's tokens for res: the values of the enabled app roles
+// of res assigned to client, sorted. The caller holds the lock.
+func (s *store) rolesOf(client, res *servicePrincipal, v view) []string {
 	var roles []string
 	for _, a := range s.assignments {
-		if a.PrincipalID != client.id || a.ResourceID != res.id || !visible(a.visibleAt, now) {
+		if a.PrincipalID != client.id || a.ResourceID != res.id || !v.sees(a.visibleAt) {
 			continue
 		}
 		if role := res.appRole(a.AppRoleID); role != nil && !role.Disabled {
@@ -174,7 +193,12 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 		}
 	}
 	sort.Strings(roles)
+	return roles
+}
 
+// appToken mints a v1.0 app-only access token as Entra issues them for Graph and Exchange.
+func (e *Emulator) appToken(app *application, client, res *servicePrincipal, acr string, roles []string, now time.Time) (string, *aadError) {
+	s := e.store
 	aud := res.audience
 	if aud == "" {
 		aud = res.appID
@@ -246,33 +270,9 @@ func (e *Emulator) checkAssertion(app *application, assertion string, now time.T
 	if alg := jwt.alg(); alg != "PS256" && alg != "RS256" {
 		return errAssertionMalformed()
 	}
-	var thumb []byte
-	var byS256 bool
-	if v, ok := jwt.header["x5t#S256"].(string); ok && v != "" {
-		thumb, byS256 = decodeThumbprint(v), true
-	} else if v, ok := jwt.header["x5t"].(string); ok && v != "" {
-		thumb = decodeThumbprint(v)
-	}
-	if thumb == nil {
-		return errAssertionNoThumbprint()
-	}
-	shown := strings.ToUpper(hex.EncodeToString(thumb))
-	var key *keyCredential
-	for _, k := range app.keys {
-		if !visible(k.visibleAt, now) {
-			continue
-		}
-		want := k.sha1
-		if byS256 {
-			want = k.sha256
-		}
-		if string(want) == string(thumb) {
-			key = k
-			break
-		}
-	}
-	if key == nil {
-		return errAssertionKeyNotFound(shown, app.appID)
+	key, shown, aerr := assertionKey(app, jwt, now)
+	if aerr != nil {
+		return aerr
 	}
 	if now.After(key.end) || now.Before(key.start) {
 		return errAssertionSignature("The key used is expired.", shown, key)
@@ -281,6 +281,37 @@ func (e *Emulator) checkAssertion(app *application, assertion string, now time.T
 	if !ok || jwt.verify(pub) != nil {
 		return errAssertionSignature("The provided signature value did not match the expected signature value.", shown, key)
 	}
+	return e.checkAssertionClaims(app, jwt, now)
+}
+
+// assertionKey finds the certificate an assertion names by its x5t#S256 or x5t thumbprint,
+// and the thumbprint as Entra shows it in errors.
+func assertionKey(app *application, jwt *parsedJWT, now time.Time) (*keyCredential, string, *aadError) {
+	var thumb []byte
+	var byS256 bool
+	if v, ok := jwt.header["x5t#S256"].(string); ok && v != "" {
+		thumb, byS256 = decodeThumbprint(v), true
+	} else if v, ok := jwt.header["x5t"].(string); ok && v != "" {
+		thumb = decodeThumbprint(v)
+	}
+	if thumb == nil {
+		return nil, "", errAssertionNoThumbprint()
+	}
+	shown := strings.ToUpper(hex.EncodeToString(thumb))
+	for _, k := range app.keys {
+		want := k.sha1
+		if byS256 {
+			want = k.sha256
+		}
+		if visible(k.visibleAt, now) && string(want) == string(thumb) {
+			return k, shown, nil
+		}
+	}
+	return nil, "", errAssertionKeyNotFound(shown, app.appID)
+}
+
+// checkAssertionClaims checks who an assertion is from and for, and when it is valid.
+func (e *Emulator) checkAssertionClaims(app *application, jwt *parsedJWT, now time.Time) *aadError {
 	if !e.isTokenEndpoint(jwt.str("aud")) {
 		return errAssertionAudience()
 	}
@@ -324,13 +355,5 @@ func (e *Emulator) isTokenEndpoint(aud string) bool {
 	if rest != "oauth2/v2.0/token" && rest != "oauth2/token" {
 		return false
 	}
-	if strings.EqualFold(segs[0], e.store.tenantID) {
-		return true
-	}
-	for _, d := range e.store.domains { // caller holds the store lock
-		if strings.EqualFold(segs[0], d.name) {
-			return true
-		}
-	}
-	return false
+	return e.store.isTenant(segs[0]) // the caller holds the store lock
 }

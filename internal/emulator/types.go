@@ -152,6 +152,10 @@ type Request struct {
 	ClientRequestID string
 	// Fault is true when an injected fault produced the response.
 	Fault bool
+	// AnswerLost is true when the request was served (its write done) but an injected fault
+	// dropped the answer; AnswerDelay is how long one held the answer back.
+	AnswerLost  bool
+	AnswerDelay time.Duration
 	// Compressed is true when the request body came gzip-compressed (msgraph-sdk-go's default).
 	Compressed bool
 }

@@ -1,0 +1,223 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+)
+
+// routes is every endpoint the emulator serves, in one table: a reader sees the whole surface
+// here, and the emulator guide lists it from here (TestRoutesDocumented keeps the two equal).
+//
+// A pattern is matched segment by segment. Literals match case-insensitively, with or
+// without the "microsoft.graph." prefix of OData casts and actions. Placeholders:
+//
+//	{tenant}  a tenant segment of the token service (GUID, domain, common, organizations)
+//	{app}     an application: /applications/{id}, /applications({id}), /applications(appId='...')
+//	{sp}      a service principal, by id or appId like {app}
+//	{id}      any other key: /users/{id}, /users('$x@contoso.com')
+//
+// The first route whose pattern and method match serves the request, so literals are listed
+// before the placeholders they could also match.
+//
+// It is filled in init because $batch serves its items through the table itself.
+var routes []route
+
+func init() { routes = routeTable() }
+
+func routeTable() []route {
+	return []route{
+		// Entra ID token service.
+		{methods: "GET", pattern: "/common/discovery/instance", identity: (*Emulator).serveInstanceDiscovery, about: "instance discovery (for clients that leave it on)"},
+		{methods: "GET HEAD", pattern: "/{tenant}/v2.0/.well-known/openid-configuration", identity: (*Emulator).serveOpenIDConfiguration, about: "OpenID configuration"},
+		{methods: "GET", pattern: "/{tenant}/discovery/v2.0/keys", identity: (*Emulator).serveKeys, about: "token-signing keys (JWKS)"},
+		{methods: "GET", pattern: "/{tenant}/discovery/keys", identity: (*Emulator).serveKeys, about: "token-signing keys, v1.0 path"},
+		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials: secret (form or Basic) or certificate assertion"},
+
+		// Microsoft Graph v1.0.
+		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: 20 requests, dependsOn, 424"},
+		{methods: "GET", pattern: "/v1.0/applications", perms: need(permAppRead), graph: (*graphReq).listApplications, about: "$filter, $select, $top"},
+		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication},
+		{methods: "GET", pattern: "/v1.0/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplication},
+		{methods: "PATCH", pattern: "/v1.0/applications/{app}", perms: need(permAppWrite), graph: (*graphReq).updateApplication},
+		{methods: "DELETE", pattern: "/v1.0/applications/{app}", perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", perms: need(permAppWrite), graph: (*graphReq).addPassword},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", perms: need(permAppWrite), graph: (*graphReq).removePassword},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals", perms: need(permAppRead), graph: (*graphReq).listServicePrincipals, about: "$filter, $select, $top"},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipal},
+		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssignRead), graph: (*graphReq).listAssignedTo},
+		// Assigning needs the right to assign and the right to read the applications.
+		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssign, permAssignRead), graph: (*graphReq).assignTo},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{id}", perms: need(permAssignRead), graph: (*graphReq).getAssignedTo},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{id}", perms: need(permAssign), graph: (*graphReq).removeAssignedTo},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments", perms: need(permAssignRead), graph: (*graphReq).listAssignments},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments", perms: need(permAssign, permAssignRead), graph: (*graphReq).assign},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments/{id}", perms: need(permAssignRead), graph: (*graphReq).getAssignment},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments/{id}", perms: need(permAssign), graph: (*graphReq).removeAssignment},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/oauth2PermissionGrants", perms: need(permGrantRead), graph: (*graphReq).listGrantsOfClient},
+		{methods: "GET", pattern: "/v1.0/oauth2PermissionGrants", perms: need(permGrantRead), graph: (*graphReq).listGrants, about: "$filter on clientId, consentType, principalId, resourceId"},
+		{methods: "POST", pattern: "/v1.0/oauth2PermissionGrants", perms: need(permGrantWrite), graph: (*graphReq).createGrant},
+		{methods: "GET", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantRead), graph: (*graphReq).getGrant},
+		{methods: "PATCH", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantWrite), graph: (*graphReq).updateGrant, about: "scope only"},
+		{methods: "DELETE", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantWrite), graph: (*graphReq).deleteGrant},
+		{methods: "GET", pattern: "/v1.0/users", perms: need(permUserRead), graph: (*graphReq).listUsers},
+		{methods: "GET", pattern: "/v1.0/users/{id}", perms: need(permUserRead), graph: (*graphReq).getUser, about: "by id or userPrincipalName"},
+		// Exchange Online answers mailboxSettings and checks its own permissions.
+		{methods: "GET", pattern: "/v1.0/users/{id}/mailboxSettings", graph: (*graphReq).mailboxSettings, about: "Exchange's errors: ErrorAccessDenied, MailboxNotEnabledForRESTAPI"},
+		{methods: "GET", pattern: "/v1.0/organization", perms: need(permOrgRead), graph: (*graphReq).listOrganization},
+		{methods: "GET", pattern: "/v1.0/organization/{id}", perms: need(permOrgRead), graph: (*graphReq).getOrganization},
+		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.application", perms: need(permAppRead), graph: (*graphReq).listDeletedApplications},
+		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal", perms: need(permAppRead), graph: (*graphReq).listDeletedServicePrincipals},
+		{methods: "GET", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppRead), graph: (*graphReq).getDeletedItem, about: "an application or a service principal"},
+		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
+		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
+	}
+}
+
+// route is one endpoint: exactly one of graph (a Graph handler, behind authentication and
+// the permission check) and identity (a token-service handler) is set.
+type route struct {
+	methods  string // space-separated
+	pattern  string
+	perms    [][]string // each set needs one of its permissions, checked before the object is looked up, as Graph does
+	graph    graphHandler
+	identity identityHandler
+	about    string
+}
+
+type (
+	graphHandler    func(*graphReq) (reply, error)
+	identityHandler func(e *Emulator, w http.ResponseWriter, r *http.Request, tenant string)
+)
+
+func need(sets ...[]string) [][]string { return sets }
+
+func (rt route) allows(method string) bool {
+	for _, m := range strings.Fields(rt.methods) {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// segment is one path segment. A key segment comes from OData's parenthesised form:
+// applications(appId='x') is the literal "applications" followed by the key {appId, x}.
+type segment struct {
+	name    string
+	key     bool
+	keyProp string
+}
+
+// splitPath cuts a path into segments, expanding OData keys.
+func splitPath(path string) []segment {
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return nil
+	}
+	var out []segment
+	for _, p := range strings.Split(path, "/") {
+		i := strings.IndexByte(p, '(')
+		if i <= 0 || !strings.HasSuffix(p, ")") {
+			out = append(out, segment{name: p})
+			continue
+		}
+		prop, val := "id", p[i+1:len(p)-1]
+		if k, v, ok := strings.Cut(val, "="); ok {
+			prop, val = strings.TrimSpace(k), strings.TrimSpace(v)
+		}
+		out = append(out, segment{name: p[:i]}, segment{name: unquote(val), key: true, keyProp: prop})
+	}
+	return out
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	}
+	return s
+}
+
+// routeMatch is a matched route and the values of its placeholders.
+type routeMatch struct {
+	route
+	refs map[string]ref // {app}, {sp}, {id}, {tenant} -> value
+	// wrongMethod: the path is served, but not for this method.
+	wrongMethod bool
+}
+
+// match compares a request path with a pattern. It returns how many of the path's segments
+// matched (to name the first unknown segment when no route matches) and, for a full match,
+// the placeholders.
+func matchPattern(pattern string, segs []segment) (int, map[string]ref, *graphError) {
+	pat := strings.Split(strings.Trim(pattern, "/"), "/")
+	refs := map[string]ref{}
+	i := 0
+	for ; i < len(pat); i++ {
+		if i >= len(segs) {
+			return i, nil, nil
+		}
+		p, s := pat[i], segs[i]
+		if !strings.HasPrefix(p, "{") {
+			if s.key || !sameLiteral(p, s.name) {
+				return i, nil, nil
+			}
+			continue
+		}
+		if s.key && !strings.EqualFold(s.keyProp, "id") && !(strings.EqualFold(s.keyProp, "appId") && (p == "{app}" || p == "{sp}")) {
+			// A key this entity has no alternate key for, e.g. users(mail='x').
+			return i, nil, errBadSegment(segs[i-1].name + "(" + s.keyProp + ")")
+		}
+		refs[p] = ref{value: s.name, byAppID: s.key && strings.EqualFold(s.keyProp, "appId")}
+	}
+	if i != len(segs) {
+		return i, nil, nil
+	}
+	return i, refs, nil
+}
+
+// sameLiteral compares a pattern literal with a path segment the way Graph resolves them:
+// case-insensitively, and a cast or action with or without its namespace.
+func sameLiteral(pattern, seg string) bool {
+	strip := func(s string) string {
+		s = strings.TrimPrefix(strings.ToLower(s), "microsoft.")
+		return strings.TrimPrefix(s, "graph.")
+	}
+	return strip(pattern) == strip(seg)
+}
+
+// findRoute picks the route for a request. A path that is served, but not for this method,
+// gives its first route with wrongMethod set. With no route for the path it returns the
+// error Graph gives: the first segment it could not resolve.
+func findRoute(method string, segs []segment) (routeMatch, error) {
+	best := 0
+	var other *routeMatch
+	for _, rt := range routes {
+		n, refs, err := matchPattern(rt.pattern, segs)
+		if err != nil {
+			return routeMatch{}, err
+		}
+		if refs == nil {
+			best = max(best, n)
+			continue
+		}
+		if rt.allows(method) {
+			return routeMatch{route: rt, refs: refs}, nil
+		}
+		if other == nil {
+			other = &routeMatch{route: rt, refs: refs, wrongMethod: true}
+		}
+	}
+	if other != nil {
+		return *other, nil
+	}
+	if best >= len(segs) {
+		best = len(segs) - 1
+	}
+	if best < 0 {
+		return routeMatch{}, errBadSegment("")
+	}
+	return routeMatch{}, errBadSegment(segs[best].name)
+}
