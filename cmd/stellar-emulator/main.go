@@ -3,12 +3,13 @@
 //
 //	stellar-emulator [-addr 127.0.0.1:0] [-ca-dir DIR] [-env-file FILE] [-faults FILE]
 //	                 [-latency 0s] [-replication-lag 0s] [-bootstrap-secret S] [-show-secret] [-v]
+//	stellar-emulator -routes
 //
 // Once it listens it writes FILE (if given) atomically with the provider's environment
 // (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET, STELLAR_AUTHORITY_HOST,
 // STELLAR_GRAPH_ENDPOINT, STELLAR_CA_CERTIFICATE_FILE), so a script can wait for the file and
 // source it. It prints the URL, the CA file and a provider block, and runs until SIGINT or
-// SIGTERM, when it removes the env file again.
+// SIGTERM, when it removes the env file again. -routes prints the endpoints it serves.
 package main
 
 import (
@@ -46,8 +47,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	secret := fs.String("bootstrap-secret", "", "client secret of the bootstrap application (default: random)")
 	showSecret := fs.Bool("show-secret", false, "print the client secret in the provider block")
 	verbose := fs.Bool("v", false, "log every request to stderr")
+	routes := fs.Bool("routes", false, "print every endpoint the emulator serves, as a Markdown table, and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *routes {
+		fmt.Fprint(stdout, emulator.EndpointTable())
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "stellar-emulator: unexpected arguments %q\n", fs.Args())

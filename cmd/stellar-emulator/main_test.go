@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
 // syncBuffer collects a child's output while the test reads it.
@@ -142,9 +144,6 @@ func TestCommand(t *testing.T) {
 	if strings.Contains(out, secret) {
 		t.Error("stdout shows the client secret without -show-secret")
 	}
-	if !strings.Contains(stderr.String(), "POST /"+env["ARM_TENANT_ID"]+"/oauth2/v2.0/token 200") {
-		t.Errorf("-v log lacks the token request:\n%s", stderr.String())
-	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -156,6 +155,12 @@ func TestCommand(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("still running 10s after SIGTERM")
+	}
+	// Read the -v log only once Wait has returned: the command writes each line before it
+	// answers, but os/exec copies the child's stderr pipe into the buffer on a goroutine of its
+	// own, which Wait waits for. Reading earlier raced with that copy.
+	if !strings.Contains(stderr.String(), "POST /"+env["ARM_TENANT_ID"]+"/oauth2/v2.0/token 200") {
+		t.Errorf("-v log lacks the token request:\n%s", stderr.String())
 	}
 	if _, err := os.Stat(envPath); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("env file left behind: %v", err)
@@ -203,5 +208,17 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRoutesFlag: -routes prints the endpoint table users read in the emulator guide, without
+// starting a server.
+func TestRoutesFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-routes"}, &stdout, &stderr, make(chan os.Signal)); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if stdout.String() != emulator.EndpointTable() || !strings.Contains(stdout.String(), "`/v1.0/$batch`") {
+		t.Fatalf("stdout:\n%s", stdout.String())
 	}
 }

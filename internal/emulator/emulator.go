@@ -352,7 +352,7 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 // serve.
 func (e *Emulator) serveUnknown(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(segs) > 1 && (isGUID(segs[0]) || strings.Contains(segs[0], ".") || isCommonTenant(segs[0])) {
+	if len(segs) > 1 && looksLikeTenant(segs[0]) {
 		// Emulator's wording: Entra answers unknown paths with an HTML page.
 		writeOAuthError(w, r, http.StatusNotFound, "invalid_request", "The token service has no endpoint "+r.URL.Path+".")
 		return
@@ -367,6 +367,24 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// looksLikeTenant reports whether a first path segment names a tenant: a GUID, a multi-tenant
+// alias, or a domain (a dot and a top-level label of letters, unlike the "v2.0" of a version).
+func looksLikeTenant(seg string) bool {
+	if isGUID(seg) || isCommonTenant(seg) {
+		return true
+	}
+	i := strings.LastIndexByte(seg, '.')
+	if i < 1 || i == len(seg)-1 {
+		return false
+	}
+	for _, c := range seg[i+1:] {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // requestInfo carries the ids of one request to the handlers that echo them, and what an

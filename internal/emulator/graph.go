@@ -265,12 +265,6 @@ func str(obj map[string]json.RawMessage, key string) (string, bool) {
 	return *s, true
 }
 
-// isNull reports whether a property is present with the JSON value null.
-func isNull(obj map[string]json.RawMessage, key string) bool {
-	raw, ok := obj[key]
-	return ok && strings.TrimSpace(string(raw)) == "null"
-}
-
 func timeOrNull(t time.Time) any {
 	if t.IsZero() {
 		return nil

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -34,7 +35,7 @@ func routeTable() []route {
 		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials: secret (form or Basic) or certificate assertion"},
 
 		// Microsoft Graph v1.0.
-		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: 20 requests, dependsOn, 424"},
+		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: at most 20 requests, each routed and authorized like a call of its own; dependsOn, 424"},
 		{methods: "GET", pattern: "/v1.0/applications", perms: need(permAppRead), graph: (*graphReq).listApplications, about: "$filter, $select, $top"},
 		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication},
 		{methods: "GET", pattern: "/v1.0/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplication},
@@ -166,7 +167,7 @@ func matchPattern(pattern string, segs []segment) (int, map[string]ref, *graphEr
 			}
 			continue
 		}
-		if s.key && !strings.EqualFold(s.keyProp, "id") && !(strings.EqualFold(s.keyProp, "appId") && (p == "{app}" || p == "{sp}")) {
+		if s.key && !acceptsKey(p, s.keyProp) {
 			// A key this entity has no alternate key for, e.g. users(mail='x').
 			return i, nil, errBadSegment(segs[i-1].name + "(" + s.keyProp + ")")
 		}
@@ -176,6 +177,15 @@ func matchPattern(pattern string, segs []segment) (int, map[string]ref, *graphEr
 		return i, nil, nil
 	}
 	return i, refs, nil
+}
+
+// acceptsKey reports whether a placeholder takes an OData key by prop: every one takes the
+// id, applications and service principals their appId too.
+func acceptsKey(placeholder, prop string) bool {
+	if strings.EqualFold(prop, "id") {
+		return true
+	}
+	return strings.EqualFold(prop, "appId") && (placeholder == "{app}" || placeholder == "{sp}")
 }
 
 // sameLiteral compares a pattern literal with a path segment the way Graph resolves them:
@@ -220,4 +230,45 @@ func findRoute(method string, segs []segment) (routeMatch, error) {
 		return routeMatch{}, errBadSegment("")
 	}
 	return routeMatch{}, errBadSegment(segs[best].name)
+}
+
+// Endpoint is one row of the route table, for documentation and `stellar-emulator -routes`.
+type Endpoint struct {
+	Methods string // space-separated
+	Path    string // the pattern, e.g. /v1.0/applications/{app}/addPassword
+	// Permissions lists, per set, the application permissions or delegated scopes of which
+	// the caller needs one ("" for the token service and for endpoints that check their own).
+	Permissions []string
+	About       string
+}
+
+// Endpoints returns every endpoint the emulator serves, in the route table's order.
+func Endpoints() []Endpoint {
+	out := make([]Endpoint, 0, len(routes))
+	for _, rt := range routes {
+		ep := Endpoint{Methods: rt.methods, Path: rt.pattern, About: rt.about}
+		for _, set := range rt.perms {
+			ep.Permissions = append(ep.Permissions, strings.Join(set, " or "))
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
+// EndpointTable renders Endpoints as the Markdown table of the emulator guide.
+func EndpointTable() string {
+	var b strings.Builder
+	b.WriteString("| method | path | caller needs | notes |\n| --- | --- | --- | --- |\n")
+	for _, ep := range Endpoints() {
+		perms := strings.Join(ep.Permissions, "; and ")
+		if perms == "" {
+			perms = "-"
+		}
+		about := ep.About
+		if about == "" {
+			about = "-"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", strings.ReplaceAll(ep.Methods, " ", ", "), ep.Path, perms, strings.ReplaceAll(about, "|", "\\|"))
+	}
+	return b.String()
 }
