@@ -51,6 +51,7 @@ type Emulator struct {
 	faults    *faultSet
 	log       *requestLog
 	portal    *Portal
+	sessions  *sessions
 	onRequest func(Request)
 
 	latency atomic.Int64 // time.Duration
@@ -91,7 +92,7 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 
-	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, serveErr: make(chan error, 1), onRequest: opts.OnRequest}
+	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, sessions: newSessions(), serveErr: make(chan error, 1), onRequest: opts.OnRequest}
 	e.latency.Store(int64(opts.Latency))
 	e.lag.Store(int64(opts.ReplicationLag))
 	for _, f := range faults {

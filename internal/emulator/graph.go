@@ -17,16 +17,17 @@ const (
 	graphTimeFormat  = "2006-01-02T15:04:05Z"
 )
 
-// Permission sets: any one of the listed application permissions allows the operation, as in
-// the "Permissions" tables of each Graph API page.
+// Permission sets: any one of the listed permissions allows the operation, as in the
+// "Permissions" tables of each Graph API page. Directory.AccessAsUser.All, a delegated scope
+// only, is the "higher privileged" delegated permission of each of them.
 var (
-	permAppRead    = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	permAppWrite   = []string{"Application.ReadWrite.All"}
-	permAssign     = []string{"AppRoleAssignment.ReadWrite.All"}
-	permGrantRead  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	permGrantWrite = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
-	permUserRead   = []string{"User.Read.All", "User.ReadBasic.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	permOrgRead    = []string{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	permAppRead    = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permAppWrite   = []string{"Application.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permAssign     = []string{"AppRoleAssignment.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permGrantRead  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permGrantWrite = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permUserRead   = []string{"User.Read.All", "User.ReadBasic.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permOrgRead    = []string{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 	permMailbox    = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
 )
 
@@ -35,14 +36,28 @@ var (
 var permAssignRead = append(append([]string{}, permAppRead...), permAssign...)
 
 // graphReq is one Graph request being served: the request, its route's placeholders, the
-// caller's permissions and the directory view it runs in.
+// caller and the directory view it runs in.
 type graphReq struct {
-	e     *Emulator
-	r     *http.Request
-	view  view
-	perms map[string]bool
-	refs  map[string]ref
-	query odataQuery
+	e      *Emulator
+	r      *http.Request
+	view   view
+	caller caller
+	refs   map[string]ref
+	query  odataQuery
+}
+
+// caller is who a token speaks for: an application (app-only: its roles) or a person signed
+// in to a client (delegated: the scopes consented, and the person's directory roles).
+type caller struct {
+	perms     map[string]bool // roles or scp values
+	delegated bool
+	wids      map[string]bool // directory role template IDs of the person
+}
+
+// mayAct reports whether a delegated caller's directory roles allow what needs one of roles;
+// an application's permissions alone decide for app-only callers.
+func (c caller) mayAct(roles []string) bool {
+	return !c.delegated || roles == nil || holdsAny(c.wids, roles)
 }
 
 // reply is a handler's successful answer: a status and a JSON body (nil: no body).
@@ -71,11 +86,11 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) handleGraph(r *http.Request) (reply, error) {
 	now := time.Now().UTC()
 	g := &graphReq{e: e, r: r, view: view{now: now, visibleAt: e.visibleAt(now)}}
-	perms, err := e.authenticate(r, now)
+	who, err := e.authenticate(r, now)
 	if err != nil {
 		return reply{}, err
 	}
-	g.perms = perms
+	g.caller = who
 	if g.query, err = parseODataQuery(r); err != nil {
 		return reply{}, err
 	}
@@ -90,41 +105,45 @@ func (e *Emulator) handleGraph(r *http.Request) (reply, error) {
 		return reply{}, errGraphMethodNotAllowed()
 	}
 	for _, set := range m.perms {
-		if !hasAny(g.perms, set) {
+		if !hasAny(g.caller.perms, set) {
 			return reply{}, errForbidden()
 		}
+	}
+	if !g.caller.mayAct(m.roles) {
+		return reply{}, errRoleRequired()
 	}
 	g.refs = m.refs
 	return m.graph(g)
 }
 
-// authenticate validates the bearer token as Graph does and returns the caller's
-// permissions: an app's roles, or a person's delegated scopes.
-func (e *Emulator) authenticate(r *http.Request, now time.Time) (map[string]bool, error) {
+// authenticate validates the bearer token as Graph does and returns who it speaks for.
+func (e *Emulator) authenticate(r *http.Request, now time.Time) (caller, error) {
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
 	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return nil, errUnauthorized("Access token is empty.")
+		return caller{}, errUnauthorized("Access token is empty.")
 	}
 	jwt, err := parseJWT(tok)
 	if err != nil {
-		return nil, errUnauthorized("CompactToken parsing failed with error code: 80049217")
+		return caller{}, errUnauthorized("CompactToken parsing failed with error code: 80049217")
 	}
 	if msg := e.tokenProblem(jwt, now); msg != "" {
-		return nil, errUnauthorized(msg)
+		return caller{}, errUnauthorized(msg)
 	}
-	perms := map[string]bool{}
-	if roles, ok := jwt.claims["roles"].([]any); ok {
-		for _, v := range roles {
-			if s, ok := v.(string); ok {
-				perms[s] = true
-			}
-		}
+	c := caller{perms: map[string]bool{}, wids: map[string]bool{}}
+	for _, s := range jwt.strs("roles") {
+		c.perms[s] = true
 	}
 	for _, s := range strings.Fields(jwt.str("scp")) {
-		perms[s] = true
+		c.perms[s] = true
+		c.delegated = true
 	}
-	return perms, nil
+	for _, s := range jwt.strs("wids") {
+		c.wids[s] = true
+	}
+	// A person's token without any consented scope still is one.
+	c.delegated = c.delegated || jwt.str("idtyp") == "user"
+	return c, nil
 }
 
 // tokenProblem is what Graph says of a token it does not accept, or "".

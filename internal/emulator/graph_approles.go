@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"strings"
 )
 
 // App role assignments: application permissions granted to a client service principal,
@@ -64,6 +65,9 @@ func (g *graphReq) assignOn(sd side) (reply, error) {
 	case !isGUID(in.AppRoleID):
 		return reply{}, errInvalidValue("appRoleId", "AppRoleAssignment")
 	}
+	if err := g.checkConsentRole(in.ResourceID); err != nil {
+		return reply{}, err
+	}
 	owner, a, err := g.e.store.assignAppRole(g.sp(), sd, in, g.view)
 	if err != nil {
 		return reply{}, err
@@ -77,6 +81,23 @@ func (g *graphReq) removeAssignmentOf(sd side) (reply, error) {
 		return reply{}, err
 	}
 	return noContent()
+}
+
+// checkConsentRole: a person may grant Microsoft Graph's application permissions only as a
+// Global or Privileged Role Administrator; Application and Cloud Application Administrators
+// may grant any other API's (grant-admin-consent.md, permissions-reference.md).
+func (g *graphReq) checkConsentRole(resourceID string) error {
+	if !g.caller.delegated {
+		return nil
+	}
+	res, err := g.e.store.servicePrincipal(byID(resourceID), g.view)
+	if err != nil {
+		return nil //nolint:nilerr // the directory answers for a resource that does not exist
+	}
+	if strings.EqualFold(res.appID, GraphAppID) && !holdsAny(g.caller.wids, rolesConsentGraph) {
+		return errRoleRequired()
+	}
+	return nil
 }
 
 func renderAssignment(a AppRoleAssignment) map[string]any {

@@ -68,7 +68,7 @@ func renderUser(u user) map[string]any {
 // ErrorAccessDenied rather than Authorization_RequestDenied, MailboxNotEnabledForRESTAPI for
 // an account without a mailbox.
 func (g *graphReq) mailboxSettings() (reply, error) {
-	if !hasAny(g.perms, permMailbox) {
+	if !hasAny(g.caller.perms, permMailbox) {
 		return reply{}, newGraphError(http.StatusForbidden, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
 	}
 	key := g.refs["{id}"].value

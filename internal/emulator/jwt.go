@@ -94,6 +94,18 @@ func (p *parsedJWT) verify(pub *rsa.PublicKey) error {
 func (p *parsedJWT) alg() string         { s, _ := p.header["alg"].(string); return s }
 func (p *parsedJWT) str(k string) string { s, _ := p.claims[k].(string); return s }
 
+// strs reads a claim holding an array of strings (roles, wids).
+func (p *parsedJWT) strs(k string) []string {
+	arr, _ := p.claims[k].([]any)
+	out := make([]string, 0, len(arr))
+	for _, v := range arr {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // num returns a numeric claim (seconds since the epoch) and whether it was present and numeric.
 func (p *parsedJWT) num(k string) (int64, bool) {
 	switch v := p.claims[k].(type) {

@@ -32,37 +32,43 @@ func routeTable() []route {
 		{methods: "GET HEAD", pattern: "/{tenant}/v2.0/.well-known/openid-configuration", identity: (*Emulator).serveOpenIDConfiguration, about: "OpenID configuration"},
 		{methods: "GET", pattern: "/{tenant}/discovery/v2.0/keys", identity: (*Emulator).serveKeys, about: "token-signing keys (JWKS)"},
 		{methods: "GET", pattern: "/{tenant}/discovery/keys", identity: (*Emulator).serveKeys, about: "token-signing keys, v1.0 path"},
-		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials: secret (form or Basic) or certificate assertion"},
+		{methods: "GET", pattern: "/common/UserRealm/{id}", identity: (*Emulator).serveUserRealm, about: "home realm discovery before a username and password sign-in"},
+		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials (secret, form or Basic, or certificate assertion); a person's device_code, authorization_code (PKCE S256), refresh_token, password"},
+		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/devicecode", identity: (*Emulator).serveDeviceCode, about: "starts a device-code sign-in; the person completes it at /devicelogin"},
+		{methods: "GET POST", pattern: "/devicelogin", identity: (*Emulator).serveDeviceLogin, about: "sign-in page for a device code: post otc, login, passwd"},
+		{methods: "GET POST", pattern: "/{tenant}/oauth2/v2.0/authorize", identity: (*Emulator).serveAuthorize, about: "authorization code with PKCE: GET shows the sign-in form, POST of its fields plus login and passwd answers the redirect URI"},
+		{methods: "GET POST", pattern: "/{tenant}/v2.0/adminconsent", identity: (*Emulator).serveAdminConsent, about: "admin consent for an application's requested permissions: post client_id, login, passwd (and redirect_uri, state)"},
+		{methods: "GET POST", pattern: "/{tenant}/adminconsent", identity: (*Emulator).serveAdminConsent, about: "admin consent, v1.0 path"},
 
 		// Microsoft Graph v1.0.
 		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: at most 20 requests, each routed and authorized like a call of its own; dependsOn, 424"},
 		{methods: "GET", pattern: "/v1.0/applications", perms: need(permAppRead), graph: (*graphReq).listApplications, about: "$filter, $select, $top"},
-		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication},
+		{methods: "POST", pattern: "/v1.0/applications", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).createApplication},
 		{methods: "GET", pattern: "/v1.0/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplication},
-		{methods: "PATCH", pattern: "/v1.0/applications/{app}", perms: need(permAppWrite), graph: (*graphReq).updateApplication},
-		{methods: "DELETE", pattern: "/v1.0/applications/{app}", perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
-		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", perms: need(permAppWrite), graph: (*graphReq).addPassword},
-		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", perms: need(permAppWrite), graph: (*graphReq).removePassword},
+		{methods: "PATCH", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).updateApplication},
+		{methods: "DELETE", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).addPassword},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).removePassword},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals", perms: need(permAppRead), graph: (*graphReq).listServicePrincipals, about: "$filter, $select, $top"},
-		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipal},
-		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
-		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
+		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssignRead), graph: (*graphReq).listAssignedTo},
 		// Assigning needs the right to assign and the right to read the applications.
-		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssign, permAssignRead), graph: (*graphReq).assignTo},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", roles: rolesAssignAppRoles, perms: need(permAssign, permAssignRead), graph: (*graphReq).assignTo},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{id}", perms: need(permAssignRead), graph: (*graphReq).getAssignedTo},
-		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{id}", perms: need(permAssign), graph: (*graphReq).removeAssignedTo},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo/{id}", roles: rolesAssignAppRoles, perms: need(permAssign), graph: (*graphReq).removeAssignedTo},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments", perms: need(permAssignRead), graph: (*graphReq).listAssignments},
-		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments", perms: need(permAssign, permAssignRead), graph: (*graphReq).assign},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments", roles: rolesAssignAppRoles, perms: need(permAssign, permAssignRead), graph: (*graphReq).assign},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments/{id}", perms: need(permAssignRead), graph: (*graphReq).getAssignment},
-		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments/{id}", perms: need(permAssign), graph: (*graphReq).removeAssignment},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignments/{id}", roles: rolesAssignAppRoles, perms: need(permAssign), graph: (*graphReq).removeAssignment},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/oauth2PermissionGrants", perms: need(permGrantRead), graph: (*graphReq).listGrantsOfClient},
 		{methods: "GET", pattern: "/v1.0/oauth2PermissionGrants", perms: need(permGrantRead), graph: (*graphReq).listGrants, about: "$filter on clientId, consentType, principalId, resourceId"},
-		{methods: "POST", pattern: "/v1.0/oauth2PermissionGrants", perms: need(permGrantWrite), graph: (*graphReq).createGrant},
+		{methods: "POST", pattern: "/v1.0/oauth2PermissionGrants", roles: rolesGrantDelegated, perms: need(permGrantWrite), graph: (*graphReq).createGrant},
 		{methods: "GET", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantRead), graph: (*graphReq).getGrant},
-		{methods: "PATCH", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantWrite), graph: (*graphReq).updateGrant, about: "scope only"},
-		{methods: "DELETE", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantWrite), graph: (*graphReq).deleteGrant},
+		{methods: "PATCH", pattern: "/v1.0/oauth2PermissionGrants/{id}", roles: rolesGrantDelegated, perms: need(permGrantWrite), graph: (*graphReq).updateGrant, about: "scope only"},
+		{methods: "DELETE", pattern: "/v1.0/oauth2PermissionGrants/{id}", roles: rolesGrantDelegated, perms: need(permGrantWrite), graph: (*graphReq).deleteGrant},
 		{methods: "GET", pattern: "/v1.0/users", perms: need(permUserRead), graph: (*graphReq).listUsers},
 		{methods: "GET", pattern: "/v1.0/users/{id}", perms: need(permUserRead), graph: (*graphReq).getUser, about: "by id or userPrincipalName"},
 		// Exchange Online answers mailboxSettings and checks its own permissions.
@@ -72,17 +78,20 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.application", perms: need(permAppRead), graph: (*graphReq).listDeletedApplications},
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal", perms: need(permAppRead), graph: (*graphReq).listDeletedServicePrincipals},
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppRead), graph: (*graphReq).getDeletedItem, about: "an application or a service principal"},
-		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
-		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
+		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
+		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
 	}
 }
 
 // route is one endpoint: exactly one of graph (a Graph handler, behind authentication and
 // the permission check) and identity (a token-service handler) is set.
 type route struct {
-	methods  string // space-separated
-	pattern  string
-	perms    [][]string // each set needs one of its permissions, checked before the object is looked up, as Graph does
+	methods string // space-separated
+	pattern string
+	perms   [][]string // each set needs one of its permissions, checked before the object is looked up, as Graph does
+	// roles: a person signed in (a delegated token) needs one of these directory roles too;
+	// nil: any member may.
+	roles    []string
 	graph    graphHandler
 	identity identityHandler
 	about    string
@@ -239,7 +248,9 @@ type Endpoint struct {
 	// Permissions lists, per set, the application permissions or delegated scopes of which
 	// the caller needs one ("" for the token service and for endpoints that check their own).
 	Permissions []string
-	About       string
+	// Roles are the directory roles of which a signed-in person needs one (nil: any member).
+	Roles []string
+	About string
 }
 
 // Endpoints returns every endpoint the emulator serves, in the route table's order.
@@ -250,6 +261,9 @@ func Endpoints() []Endpoint {
 		for _, set := range rt.perms {
 			ep.Permissions = append(ep.Permissions, strings.Join(set, " or "))
 		}
+		for _, r := range rt.roles {
+			ep.Roles = append(ep.Roles, roleNames[r])
+		}
 		out = append(out, ep)
 	}
 	return out
@@ -258,7 +272,7 @@ func Endpoints() []Endpoint {
 // EndpointTable renders Endpoints as the Markdown table of the emulator guide.
 func EndpointTable() string {
 	var b strings.Builder
-	b.WriteString("| method | path | caller needs | notes |\n| --- | --- | --- | --- |\n")
+	b.WriteString("| method | path | caller needs | a person also needs a role | notes |\n| --- | --- | --- | --- | --- |\n")
 	for _, ep := range Endpoints() {
 		perms := strings.Join(ep.Permissions, "; and ")
 		if perms == "" {
@@ -268,7 +282,11 @@ func EndpointTable() string {
 		if about == "" {
 			about = "-"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", strings.ReplaceAll(ep.Methods, " ", ", "), ep.Path, perms, strings.ReplaceAll(about, "|", "\\|"))
+		roles := strings.Join(ep.Roles, ", ")
+		if roles == "" {
+			roles = "-"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", strings.ReplaceAll(ep.Methods, " ", ", "), ep.Path, perms, roles, strings.ReplaceAll(about, "|", "\\|"))
 	}
 	return b.String()
 }

@@ -118,6 +118,8 @@ type user struct {
 	jobTitle, officeLocation string
 	hasMailbox               bool
 	timeZone                 string
+	password                 string
+	roles                    []string // directory role template IDs
 }
 
 // checkSecret finds the password whose secret matches. Every candidate is compared in

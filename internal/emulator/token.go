@@ -29,11 +29,7 @@ const (
 var oidcScopes = map[string]bool{"openid": true, "offline_access": true, "profile": true, "email": true}
 
 func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
-	if isCommonTenant(tenant) {
-		writeAADError(w, r, errCommonEndpoint())
-		return
-	}
-	if !e.resolveTenant(tenant) {
+	if !isCommonTenant(tenant) && !e.resolveTenant(tenant) {
 		writeAADError(w, r, errTenantNotFound(tenant))
 		return
 	}
@@ -42,23 +38,49 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant str
 		writeAADError(w, r, errMissingParameter("grant_type"))
 		return
 	}
+	grant := form.Get("grant_type")
+	if isCommonTenant(tenant) && !delegatedGrants[grant] {
+		// A person's sign-in finds its tenant from the account; an application's cannot.
+		writeAADError(w, r, errCommonEndpoint())
+		return
+	}
+	if delegatedGrants[grant] {
+		body, aerr := e.issueDelegated(r, tenant, grant, form)
+		if aerr != nil {
+			writeAADError(w, r, aerr)
+			return
+		}
+		writeTokenResponse(w, r, body)
+		return
+	}
 	tok, aerr := e.issue(r, tenant, form)
 	if aerr != nil {
 		writeAADError(w, r, aerr)
 		return
 	}
-	h := w.Header()
-	h.Set("Cache-Control", "no-store, no-cache")
-	h.Set("Pragma", "no-cache")
-	h.Set("x-ms-request-id", infoOf(r).requestID)
 	// No "scope" field: for client credentials MSAL would treat every scope missing from it
 	// (openid, profile, ...) as declined and fail.
-	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
+	writeTokenResponse(w, r, map[string]any{
 		"token_type":     "Bearer",
 		"expires_in":     int(tokenLifetime / time.Second),
 		"ext_expires_in": int(tokenLifetime / time.Second),
 		"access_token":   tok,
 	})
+}
+
+// delegatedGrants are the grant types by which a person signs in.
+var delegatedGrants = map[string]bool{
+	"device_code": true, "urn:ietf:params:oauth:grant-type:device_code": true,
+	"authorization_code": true, "refresh_token": true, "password": true,
+}
+
+// writeTokenResponse sends a token response with Entra's no-cache headers.
+func writeTokenResponse(w http.ResponseWriter, r *http.Request, body map[string]any) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store, no-cache")
+	h.Set("Pragma", "no-cache")
+	h.Set("x-ms-request-id", infoOf(r).requestID)
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // readForm parses an application/x-www-form-urlencoded body. Entra reads parameters from the

@@ -230,7 +230,7 @@ func TestTokenErrors(t *testing.T) {
 		{"missing client_id", url.Values{"grant_type": {"client_credentials"}, "client_secret": {seed.BootstrapSecret}, "scope": {graphScope}}, "", 400, "invalid_request", 900144},
 		{"no credential", url.Values{"grant_type": {"client_credentials"}, "client_id": {seed.BootstrapClientID}, "scope": {graphScope}}, "", 401, "invalid_client", 7000218},
 		{"missing scope", url.Values{"grant_type": {"client_credentials"}, "client_id": {seed.BootstrapClientID}, "client_secret": {seed.BootstrapSecret}}, "", 400, "invalid_request", 900144},
-		{"unsupported grant", url.Values{"grant_type": {"password"}, "client_id": {seed.BootstrapClientID}, "scope": {graphScope}}, "", 400, "unsupported_grant_type", 70003},
+		{"unsupported grant", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"}, "client_id": {seed.BootstrapClientID}, "scope": {graphScope}}, "", 400, "unsupported_grant_type", 70003},
 		{"malformed assertion", url.Values{"grant_type": {"client_credentials"}, "client_id": {certApp.AppID}, "scope": {graphScope}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {"not.a.jwt"}}, "", 401, "invalid_client", 50027},
 		{"unknown tenant", url.Values{"grant_type": {"client_credentials"}}, "/fabrikam.com/oauth2/v2.0/token", 400, "invalid_request", 90002},
 	}

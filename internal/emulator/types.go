@@ -30,12 +30,14 @@ type Seed struct {
 	Users []SeedUser
 }
 
-// SeedUser is one seeded user.
+// SeedUser is one seeded user. Every seeded user signs in with SeedUserPassword.
 type SeedUser struct {
 	UPN         string
 	ID          string
 	DisplayName string
 	HasMailbox  bool
+	// Roles are the template IDs of the user's directory roles (RoleGlobalAdministrator, ...).
+	Roles []string
 }
 
 // Application is a snapshot of an application object, as an administrator sees it in the portal.
