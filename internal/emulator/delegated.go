@@ -72,12 +72,11 @@ func (s *store) publicClientFor(clientID, tenant string, v view) (publicClient, 
 // scopeRequest is what a delegated token request asks for: one resource, and either its
 // .default (everything consented) or named scopes.
 type scopeRequest struct {
-	resource   *servicePrincipal
-	values     []string // scope values, e.g. Application.ReadWrite.All
-	isDefault  bool
-	requested  []string // as sent, for the response's scope field
-	wantsOIDC  []string
-	offlineToo bool
+	resource  *servicePrincipal
+	values    []string // scope values, e.g. Application.ReadWrite.All
+	isDefault bool
+	requested []string // as sent, for the response's scope field
+	wantsOIDC []string
 }
 
 // parseUserScopes reads a delegated scope list: "https://graph.microsoft.com/X" or "X" (a

@@ -25,6 +25,8 @@ type applicationChange struct {
 	rra   *[]RequiredResourceAccess
 	keys  *[]keyCredentialChange
 	props map[string]json.RawMessage
+	// owner is the person who registers the application and so owns it; "" for none.
+	owner string
 }
 
 // keyCredentialChange is one entry of a keyCredentials update: a new certificate, or (cert
@@ -81,6 +83,9 @@ func (s *store) createApplication(appID string, c applicationChange, v view) (*a
 		return nil, newGraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Another object with the same value for property appId already exists.")
 	}
 	a := &application{id: newGUID(), appID: appID, signInAudience: "AzureADMyOrg", created: v.now, visibleAt: v.visibleAt, props: map[string]json.RawMessage{}}
+	if c.owner != "" {
+		a.owners = []string{c.owner}
+	}
 	if err := s.applyApplicationChange(a, c, v); err != nil {
 		return nil, err
 	}

@@ -162,11 +162,22 @@ func (a *application) clone() *application {
 	}
 	cp.keys = append([]*keyCredential(nil), a.keys...) // key credentials are never changed in place
 	cp.props = cloneProps(a.props)
+	cp.owners = append([]string(nil), a.owners...)
 	return &cp
 }
 
 func (sp *servicePrincipal) clone() *servicePrincipal {
 	cp := *sp
 	cp.props = cloneProps(sp.props)
+	cp.owners = append([]string(nil), sp.owners...)
 	return &cp
+}
+
+func ownedBy(owners []string, userID string) bool {
+	for _, o := range owners {
+		if strings.EqualFold(o, userID) {
+			return true
+		}
+	}
+	return false
 }

@@ -23,9 +23,9 @@ var roleNames = map[string]string{
 }
 
 // Roles a delegated caller needs, per kind of write (the "least privileged roles" of each
-// Graph API page). Reading the directory needs no role: members may read it by default.
-// The tenant is modelled with "Users can register applications" turned off, as many
-// organizations have it, so registering an application needs a role too.
+// Graph API page). Reading the directory needs no role: members may read it by default. The
+// tenant keeps Entra's default "Users can register applications: Yes": any member may
+// register an application and then manages it as its owner.
 var (
 	rolesManageApps = []string{RoleGlobalAdministrator, RoleApplicationAdministrator, RoleCloudApplicationAdministrator}
 	// rolesAssignAppRoles may grant application permissions of any API but Microsoft Graph;

@@ -59,6 +59,11 @@ func (s *store) servicePrincipals(v view) []*servicePrincipal {
 // createServicePrincipal creates the enterprise application of a registration in this
 // tenant.
 func (s *store) createServicePrincipal(appID string, v view) (*servicePrincipal, error) {
+	return s.createServicePrincipalOwned(appID, "", v)
+}
+
+// createServicePrincipalOwned creates it with owner (a person's object id, "" for none).
+func (s *store) createServicePrincipalOwned(appID, owner string, v view) (*servicePrincipal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Uniqueness is enforced where the write lands, so a principal still replicating
@@ -74,8 +79,35 @@ func (s *store) createServicePrincipal(appID string, v view) (*servicePrincipal,
 		id: newGUID(), appID: app.appID, displayName: app.displayName, appDisplayName: app.displayName,
 		ownerTenant: s.tenantID, created: v.now, visibleAt: v.visibleAt,
 	}
+	if owner != "" {
+		sp.owners = []string{owner}
+	}
 	s.sps[sp.id] = sp
 	return sp.clone(), nil
+}
+
+// owns reports whether the person userID owns the object a path names: an application, a
+// service principal, or a deleted item.
+func (s *store) owns(userID string, refs map[string]ref, v view) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := refs["{app}"]; ok {
+		a := s.appByRef(r, v)
+		return a != nil && ownedBy(a.owners, userID)
+	}
+	if r, ok := refs["{sp}"]; ok {
+		sp := s.spByRef(r, v)
+		return sp != nil && ownedBy(sp.owners, userID)
+	}
+	if r, ok := refs["{id}"]; ok {
+		if a := s.deleted[strings.ToLower(r.value)]; a != nil {
+			return ownedBy(a.owners, userID)
+		}
+		if d := s.deletedSPs[strings.ToLower(r.value)]; d != nil {
+			return ownedBy(d.sp.owners, userID)
+		}
+	}
+	return false
 }
 
 // addFirstPartyServicePrincipal puts a Microsoft service (Graph, Exchange Online) into the

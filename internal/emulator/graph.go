@@ -52,7 +52,11 @@ type caller struct {
 	perms     map[string]bool // roles or scp values
 	delegated bool
 	wids      map[string]bool // directory role template IDs of the person
+	userID    string          // the person's object id (oid)
 }
+
+// isAdmin reports whether a delegated caller manages applications by role, not ownership.
+func (c caller) isAdmin() bool { return holdsAny(c.wids, rolesManageApps) }
 
 // mayAct reports whether a delegated caller's directory roles allow what needs one of roles;
 // an application's permissions alone decide for app-only callers.
@@ -109,11 +113,20 @@ func (e *Emulator) handleGraph(r *http.Request) (reply, error) {
 			return reply{}, errForbidden()
 		}
 	}
-	if !g.caller.mayAct(m.roles) {
+	if !g.roleAllows(m) {
 		return reply{}, errRoleRequired()
 	}
 	g.refs = m.refs
 	return m.graph(g)
+}
+
+// roleAllows reports whether the caller's directory roles, or for a route that allows it the
+// caller's ownership of the object, permit the call.
+func (g *graphReq) roleAllows(m routeMatch) bool {
+	if g.caller.mayAct(m.roles) {
+		return true
+	}
+	return m.owners && g.e.store.owns(g.caller.userID, m.refs, g.view)
 }
 
 // authenticate validates the bearer token as Graph does and returns who it speaks for.
@@ -143,6 +156,9 @@ func (e *Emulator) authenticate(r *http.Request, now time.Time) (caller, error) 
 	}
 	// A person's token without any consented scope still is one.
 	c.delegated = c.delegated || jwt.str("idtyp") == "user"
+	if c.delegated {
+		c.userID = jwt.str("oid")
+	}
 	return c, nil
 }
 

@@ -46,6 +46,9 @@ func (g *graphReq) createApplication() (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	if g.caller.delegated && !g.caller.isAdmin() {
+		c.owner = g.caller.userID
+	}
 	a, err := g.e.store.createApplication("", c, g.view)
 	if err != nil {
 		return reply{}, err

@@ -43,7 +43,16 @@ func (g *graphReq) createServicePrincipal() (reply, error) {
 	if !ok || !isGUID(appID) {
 		return reply{}, errInvalidValue("appId", "ServicePrincipal")
 	}
-	sp, err := g.e.store.createServicePrincipal(appID, g.view)
+	owner := ""
+	if g.caller.delegated && !g.caller.isAdmin() {
+		// Without a role, a person may create the principal of an application they own.
+		app, err := g.e.store.application(ref{value: appID, byAppID: true}, g.view)
+		if err == nil && !ownedBy(app.owners, g.caller.userID) {
+			return reply{}, errRoleRequired()
+		}
+		owner = g.caller.userID
+	}
+	sp, err := g.e.store.createServicePrincipalOwned(appID, owner, g.view)
 	if err != nil {
 		return reply{}, err
 	}

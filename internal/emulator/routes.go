@@ -43,17 +43,19 @@ func routeTable() []route {
 		// Microsoft Graph v1.0.
 		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: at most 20 requests, each routed and authorized like a call of its own; dependsOn, 424"},
 		{methods: "GET", pattern: "/v1.0/applications", perms: need(permAppRead), graph: (*graphReq).listApplications, about: "$filter, $select, $top"},
-		{methods: "POST", pattern: "/v1.0/applications", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).createApplication},
+		// Any member may register an application (the tenant's default "Users can register
+		// applications"), and owns it; a service principal only for an application they own.
+		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication, about: "a person who registers an application owns it, unless an administrator"},
 		{methods: "GET", pattern: "/v1.0/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplication},
-		{methods: "PATCH", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).updateApplication},
-		{methods: "DELETE", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
-		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).addPassword},
-		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).removePassword},
+		{methods: "PATCH", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateApplication},
+		{methods: "DELETE", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).addPassword},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).removePassword},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals", perms: need(permAppRead), graph: (*graphReq).listServicePrincipals, about: "$filter, $select, $top"},
-		{methods: "POST", pattern: "/v1.0/servicePrincipals", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal, about: "a person without an administrator role: of an application they own"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipal},
-		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
-		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
+		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssignRead), graph: (*graphReq).listAssignedTo},
 		// Assigning needs the right to assign and the right to read the applications.
 		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", roles: rolesAssignAppRoles, perms: need(permAssign, permAssignRead), graph: (*graphReq).assignTo},
@@ -78,8 +80,8 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.application", perms: need(permAppRead), graph: (*graphReq).listDeletedApplications},
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal", perms: need(permAppRead), graph: (*graphReq).listDeletedServicePrincipals},
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppRead), graph: (*graphReq).getDeletedItem, about: "an application or a service principal"},
-		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
-		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
+		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
+		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
 	}
 }
 
@@ -91,7 +93,9 @@ type route struct {
 	perms   [][]string // each set needs one of its permissions, checked before the object is looked up, as Graph does
 	// roles: a person signed in (a delegated token) needs one of these directory roles too;
 	// nil: any member may.
-	roles    []string
+	roles []string
+	// owners: the owner of the object the path names may too, without a role.
+	owners   bool
 	graph    graphHandler
 	identity identityHandler
 	about    string
@@ -263,6 +267,9 @@ func Endpoints() []Endpoint {
 		}
 		for _, r := range rt.roles {
 			ep.Roles = append(ep.Roles, roleNames[r])
+		}
+		if rt.owners {
+			ep.Roles = append(ep.Roles, "or owner")
 		}
 		out = append(out, ep)
 	}

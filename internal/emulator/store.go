@@ -57,6 +57,8 @@ type application struct {
 	// props holds the other writable application properties a client set, echoed back as
 	// sent (the emulator does not interpret them).
 	props map[string]json.RawMessage
+	// owners are the object ids of the people who own the registration.
+	owners []string
 }
 
 type password struct {
@@ -90,7 +92,8 @@ type servicePrincipal struct {
 	// audience is the aud claim of tokens for this resource; empty means the appId.
 	audience string
 	// props holds other writable properties a client PATCHed, echoed back as sent.
-	props map[string]json.RawMessage
+	props  map[string]json.RawMessage
+	owners []string
 }
 
 // deletedServicePrincipal is a service principal in the deleted items container, with the app
