@@ -12,14 +12,23 @@ import (
 // Claims are the parts of an access token the provider reports on: which
 // tenant and app it is for, its audience, and the permissions it carries.
 type Claims struct {
-	TenantID  string
-	AppID     string // appid (v1 tokens) or azp (v2 tokens)
-	ObjectID  string // oid: the calling service principal or user
-	Audience  string
-	Roles     []string // application permissions
-	Scopes    []string // delegated permissions (scp, split on spaces)
-	ExpiresAt time.Time
+	TenantID string
+	AppID    string // appid (v1 tokens) or azp (v2 tokens)
+	ObjectID string // oid: the calling service principal or user
+	Audience string
+	Roles    []string // application permissions
+	Scopes   []string // delegated permissions (scp, split on spaces)
+	// DirectoryRoles are the template IDs of a signed-in person's directory roles (wids).
+	DirectoryRoles []string
+	// UserPrincipalName is the signed-in person's (upn), "" for an application.
+	UserPrincipalName string
+	IDType            string // idtyp: "app" or "user"
+	ExpiresAt         time.Time
 }
+
+// Delegated reports whether the token speaks for a person signed in to a client, rather
+// than for an application on its own.
+func (c Claims) Delegated() bool { return c.IDType == "user" || len(c.Scopes) > 0 }
 
 // ParseClaims decodes the payload of a JWT access token WITHOUT verifying
 // its signature. Use it only to describe a token this process just obtained
@@ -42,12 +51,16 @@ func ParseClaims(token string) (Claims, error) {
 		Aud   json.RawMessage `json:"aud"`
 		Roles []string        `json:"roles"`
 		SCP   string          `json:"scp"`
+		WIDs  []string        `json:"wids"`
+		UPN   string          `json:"upn"`
+		IDTyp string          `json:"idtyp"`
 		Exp   json.Number     `json:"exp"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, fmt.Errorf("auth: access token payload is not JSON: %w", err)
 	}
-	c := Claims{TenantID: raw.TID, AppID: raw.AppID, ObjectID: raw.OID, Roles: raw.Roles, Scopes: strings.Fields(raw.SCP)}
+	c := Claims{TenantID: raw.TID, AppID: raw.AppID, ObjectID: raw.OID, Roles: raw.Roles, Scopes: strings.Fields(raw.SCP),
+		DirectoryRoles: raw.WIDs, UserPrincipalName: raw.UPN, IDType: raw.IDTyp}
 	if c.AppID == "" {
 		c.AppID = raw.AZP
 	}

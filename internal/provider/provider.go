@@ -8,10 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -51,6 +50,11 @@ type stellarProviderModel struct {
 	AuthorityHost     types.String `tfsdk:"authority_host"`
 	GraphEndpoint     types.String `tfsdk:"graph_endpoint"`
 	CACertificateFile types.String `tfsdk:"ca_certificate_file"`
+	UseCLI            types.Bool   `tfsdk:"use_cli"`
+	UseDeviceCode     types.Bool   `tfsdk:"use_device_code"`
+	UseBrowser        types.Bool   `tfsdk:"use_browser"`
+	PublicClientID    types.String `tfsdk:"public_client_id"`
+	TokenCacheDir     types.String `tfsdk:"token_cache_dir"`
 }
 
 func (p *StellarProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -64,8 +68,11 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"to its target Microsoft 365 tenant: it registers the application in Entra ID, assigns API permissions, grants " +
 			"admin consent and creates the client credential, and validates credentials supplied by hand.\n\n" +
 			"The provider signs in as an application of the target tenant that may manage applications " +
-			"(`Application.ReadWrite.All`, `AppRoleAssignment.ReadWrite.All`, `DelegatedPermissionGrant.ReadWrite.All`). " +
-			"Every setting can also come from the environment variables that the azuread provider uses (`ARM_*`).",
+			"(`Application.ReadWrite.All`, `AppRoleAssignment.ReadWrite.All`, `DelegatedPermissionGrant.ReadWrite.All`) " +
+			"with a client secret, or as a person (a Global Administrator, as the wizard's Auto Registration does) through the " +
+			"Azure CLI (`use_cli`) or a device-code or browser sign-in made with `terraform-provider-stellar login` " +
+			"(`use_device_code`, `use_browser`). Precedence: `client_secret`, then `use_cli`, `use_device_code`, `use_browser`; " +
+			"setting two is an error. Every setting can also come from the environment variables that the azuread provider uses (`ARM_*`).",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
@@ -98,6 +105,37 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"(without `/v1.0`). Tokens are still requested for the Graph of `environment`. Must be `https`. " +
 					"Defaults to `STELLAR_GRAPH_ENDPOINT`.",
 			},
+			"use_cli": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in as the person signed in to the Azure CLI (`az login --allow-no-subscriptions --tenant <tenant>`), " +
+					"as the azuread provider does. The provider runs `az account get-access-token` for Microsoft Graph, for `tenant_id` " +
+					"when it is set. Conflicts with `client_secret`, `use_device_code` and `use_browser`. Default `false`; `ARM_USE_CLI`.",
+			},
+			"use_device_code": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in as the person who signed in with `terraform-provider-stellar login -tenant <tenant>`, which " +
+					"shows a device code to enter at the sign-in page. Terraform shows a provider's output to nobody, so the sign-in is " +
+					"done before `terraform plan`; the provider reads it from the token cache and refreshes it silently. Needs " +
+					"`tenant_id`. Default `false`; `STELLAR_USE_DEVICE_CODE`.",
+			},
+			"use_browser": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "As `use_device_code`, for a sign-in made in the browser with `terraform-provider-stellar login -browser`. " +
+					"Default `false`; `STELLAR_USE_BROWSER`.",
+			},
+			"public_client_id": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The client a person signs in to with `use_device_code` or `use_browser`. Default: Microsoft Graph " +
+					"Command Line Tools (`14d82eec-204b-4c2f-b7e8-296a70dab67e`), which asks the person to consent to the scopes it needs; " +
+					"use your own public client (\"Allow public client flows\", a `http://localhost` redirect) where policy requires. " +
+					"`STELLAR_PUBLIC_CLIENT_ID`.",
+			},
+			"token_cache_dir": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Where `login` keeps a person's sign-in (one file per cloud, tenant and client, mode 0600). Default: " +
+					"the user cache directory's `terraform-provider-stellar/tokens` (`~/.cache/...` on Linux). `terraform-provider-stellar " +
+					"logout -tenant <tenant>` removes it. `STELLAR_TOKEN_CACHE_DIR`.",
+			},
 			"ca_certificate_file": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "A PEM file of extra certificate authorities to trust, on top of the system's, for " +
@@ -116,7 +154,10 @@ type providerData struct {
 	// validation data source does not need them.
 	tenant   *tenant.Client
 	tenantID string // the GUID from the token, even when tenant_id was a domain
-	missing  []string
+	// caller is who the provider signed in as (an application or a person), from the
+	// token: the plan-time preflight decides from it what the caller may do.
+	caller  auth.Claims
+	missing []string
 }
 
 // requireTenant returns the tenant client or explains which settings are missing.
@@ -125,7 +166,8 @@ func (d *providerData) requireTenant() (*tenant.Client, error) {
 		return d.tenant, nil
 	}
 	return nil, fmt.Errorf("the provider has no credentials to manage the tenant: set %s in the provider block "+
-		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET)", strings.Join(d.missing, ", "))
+		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET), or sign in as a person with use_cli, "+
+		"use_device_code or use_browser", strings.Join(d.missing, ", "))
 }
 
 // configuredData unpacks what Configure handed to a resource or data
@@ -141,139 +183,47 @@ func configuredData(raw any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
-func stringSetting(v types.String, env ...string) string {
-	if !v.IsNull() && !v.IsUnknown() {
-		return v.ValueString()
-	}
-	for _, e := range env {
-		if s := os.Getenv(e); s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg stellarProviderModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.hasUnknown() {
+		// A value known only after another resource is applied: configure later.
+		return
+	}
+	s, diags := readSettings(cfg)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A value known only after another resource is applied: configure later.
-	for _, v := range []types.String{cfg.TenantID, cfg.ClientID, cfg.ClientSecret, cfg.Environment, cfg.AuthorityHost, cfg.GraphEndpoint, cfg.CACertificateFile} {
-		if v.IsUnknown() {
-			return
-		}
+	if s.clientSecret != "" {
+		ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "client_secret")
+		ctx = tflog.MaskMessageStrings(ctx, s.clientSecret)
 	}
-
-	envName := stringSetting(cfg.Environment, "ARM_ENVIRONMENT")
-	if envName == "" {
-		envName = "global"
-	}
-	cloud, ok := auth.LookupCloud(envName)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("environment"), "Unknown environment",
-			fmt.Sprintf("environment %q is not a Microsoft cloud this provider knows. Use one of global, usgovernment or china, "+
-				"or set authority_host and graph_endpoint for a custom cloud.", envName))
+	data, diags := connect(ctx, s)
+	resp.Diagnostics.Append(diags...)
+	if data == nil {
 		return
 	}
-	for _, o := range []struct {
-		attr, env string
-		value     types.String
-		target    *string
-	}{
-		{"authority_host", "STELLAR_AUTHORITY_HOST", cfg.AuthorityHost, &cloud.AuthorityHost},
-		{"graph_endpoint", "STELLAR_GRAPH_ENDPOINT", cfg.GraphEndpoint, &cloud.GraphEndpoint},
-	} {
-		s := stringSetting(o.value, o.env)
-		if s == "" {
-			continue
-		}
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			resp.Diagnostics.AddAttributeError(path.Root(o.attr), "Invalid "+o.attr,
-				fmt.Sprintf("%s must be an https URL such as https://login.microsoftonline.com, got %q (from %s or %s). "+
-					"Microsoft's sign-in library accepts only https; for the tenant emulator use the URL it prints.", o.attr, s, o.attr, o.env))
-			return
-		}
-		*o.target = strings.TrimRight(s, "/")
-	}
-
-	caFile := stringSetting(cfg.CACertificateFile, "STELLAR_CA_CERTIFICATE_FILE")
-	httpClient, err := auth.NewHTTPClient(caFile)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("ca_certificate_file"), "Cannot read the CA certificate file", err.Error())
-		return
-	}
-
-	data := &providerData{cloud: cloud, httpClient: httpClient}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+}
 
-	tenantID := stringSetting(cfg.TenantID, "ARM_TENANT_ID")
-	clientID := stringSetting(cfg.ClientID, "ARM_CLIENT_ID")
-	secret := stringSetting(cfg.ClientSecret, "ARM_CLIENT_SECRET")
-	for _, s := range []struct{ name, value string }{{"tenant_id", tenantID}, {"client_id", clientID}, {"client_secret", secret}} {
-		if s.value == "" {
-			data.missing = append(data.missing, s.name)
+// hasUnknown reports whether a setting waits for another resource's apply.
+func (m stellarProviderModel) hasUnknown() bool {
+	for _, v := range []attr.Value{m.TenantID, m.ClientID, m.ClientSecret, m.Environment, m.AuthorityHost, m.GraphEndpoint,
+		m.CACertificateFile, m.UseCLI, m.UseDeviceCode, m.UseBrowser, m.PublicClientID, m.TokenCacheDir} {
+		if v.IsUnknown() {
+			return true
 		}
 	}
-	if len(data.missing) == 3 {
-		tflog.Info(ctx, "provider has no credentials; only credential-free data sources will work")
-		return
-	}
-	if len(data.missing) > 0 {
-		for _, m := range data.missing {
-			resp.Diagnostics.AddAttributeError(path.Root(m), "Incomplete provider credentials",
-				fmt.Sprintf("%s is not set, but other sign-in settings are. Set %s in the provider block or its ARM_* "+
-					"environment variable (tenant_id: ARM_TENANT_ID, client_id: ARM_CLIENT_ID, client_secret: ARM_CLIENT_SECRET).", m, m))
-		}
-		return
-	}
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "client_secret")
-	ctx = tflog.MaskMessageStrings(ctx, secret)
+	return false
+}
 
-	cred, err := auth.NewClientSecretCredential(auth.ClientSecretOptions{
-		AuthorityHost: cloud.AuthorityHost,
-		TenantID:      tenantID,
-		ClientID:      clientID,
-		ClientSecret:  secret,
-		HTTPClient:    httpClient,
-	})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot set up sign-in", err.Error())
-		return
-	}
-	// Sign in now, so that a wrong tenant, client or secret is reported once,
-	// against the setting at fault, before any resource is planned.
-	tok, err := cred.Token(ctx, cloud.GraphResource)
-	if err != nil {
-		addSignInError(&resp.Diagnostics, err, "The provider could not sign in to the target tenant")
-		return
-	}
-	claims, err := auth.ParseClaims(tok.Value)
-	if err != nil {
-		resp.Diagnostics.AddError("Unreadable access token", "The token service returned an access token the provider cannot read: "+err.Error())
-		return
-	}
-	data.tenantID = claims.TenantID
-
-	client, err := tenant.New(tenant.Config{
-		Endpoint:   cloud.GraphEndpoint,
-		Resource:   cloud.GraphResource,
-		HTTPClient: httpClient,
-		Tokens: func(ctx context.Context, resource string) (string, error) {
-			t, err := cred.Token(ctx, resource)
-			return t.Value, err
-		},
-	})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot set up the Microsoft Graph client", err.Error())
-		return
-	}
-	data.tenant = client
-	tflog.Debug(ctx, "signed in to the target tenant", map[string]any{"tenant_id": claims.TenantID, "client_id": clientID})
+// personOptions are the options of a person's sign-in for s.
+func personOptions(s settings, hc *http.Client) auth.PersonOptions {
+	return auth.PersonOptions{AuthorityHost: s.cloud.AuthorityHost, TenantID: s.tenantID, ClientID: s.publicClientID,
+		CacheDir: s.tokenCacheDir, HTTPClient: hc, GraphResource: s.cloud.GraphResource}
 }
 
 func addSignInError(diags *diag.Diagnostics, err error, summary string) {

@@ -28,11 +28,16 @@ func configure(t *testing.T, settings map[string]string) (string, []path.Path) {
 	var schemaResp fwprovider.SchemaResponse
 	p.Schema(ctx, fwprovider.SchemaRequest{}, &schemaResp)
 	values := map[string]tftypes.Value{}
-	for name := range schemaResp.Schema.Attributes {
-		if v, ok := settings[name]; ok {
-			values[name] = tftypes.NewValue(tftypes.String, v)
-		} else {
-			values[name] = tftypes.NewValue(tftypes.String, nil)
+	for name, a := range schemaResp.Schema.Attributes {
+		typ := a.GetType().TerraformType(ctx)
+		v, ok := settings[name]
+		switch {
+		case !ok:
+			values[name] = tftypes.NewValue(typ, nil)
+		case typ.Is(tftypes.Bool):
+			values[name] = tftypes.NewValue(typ, v == "true")
+		default:
+			values[name] = tftypes.NewValue(typ, v)
 		}
 	}
 	raw := tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx), values)

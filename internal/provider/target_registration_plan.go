@@ -184,6 +184,14 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		granted, d := permissionSetValue(ctx, desired.expectedGranted())
 		resp.Diagnostics.Append(d...)
 		plan.GrantedPermissions = granted
+		if changesTenant(plan, state) {
+			for _, p := range preflight(r.data.caller, needsOf(desired)) {
+				resp.Diagnostics.AddError(p.summary, p.detail)
+			}
+			if resp.Diagnostics.HasError() {
+				return
+			}
+		}
 	}
 
 	switch {
@@ -218,6 +226,14 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// changesTenant reports whether applying the plan writes to the tenant: a new registration,
+// or a change of what the configuration sets (a rename, other permissions, consent), or
+// consent to restore after drift.
+func changesTenant(plan targetRegistrationResourceModel, state *targetRegistrationResourceModel) bool {
+	return state == nil || !plan.DisplayName.Equal(state.DisplayName) || !plan.APIPermissions.Equal(state.APIPermissions) ||
+		!plan.GrantAdminConsent.Equal(state.GrantAdminConsent) || !plan.GrantedPermissions.Equal(state.GrantedPermissions)
 }
 
 // secretRotationReason says why the plan needs a new secret, or "" if it does not.

@@ -1,0 +1,86 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
+)
+
+// Connecting is Configure's second step: the credential the settings choose, one sign-in to
+// report a wrong setting against that setting before anything is planned, and the Graph
+// client. The validation data source reuses the HTTP client and cloud it sets up.
+
+// connect returns the provider data for s. Without credentials it is still usable by the
+// credential-free data sources.
+func connect(ctx context.Context, s settings) (*providerData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	httpClient, err := auth.NewHTTPClient(s.caFile)
+	if err != nil {
+		diags.AddAttributeError(path.Root("ca_certificate_file"), "Cannot read the CA certificate file", err.Error())
+		return nil, diags
+	}
+	data := &providerData{cloud: s.cloud, httpClient: httpClient, missing: s.missing}
+	if s.method == methodNone {
+		tflog.Info(ctx, "provider has no credentials; only credential-free data sources will work")
+		return data, diags
+	}
+	cred, err := newCredential(s, httpClient)
+	if err != nil {
+		addSignInError(&diags, err, "Cannot set up sign-in")
+		return nil, diags
+	}
+	// Sign in now, so that a wrong tenant, client or secret is reported once, against the
+	// setting at fault, before any resource is planned.
+	tok, err := cred.Token(ctx, s.cloud.GraphResource)
+	if err != nil {
+		addSignInError(&diags, err, "The provider could not sign in to the target tenant")
+		return nil, diags
+	}
+	claims, err := auth.ParseClaims(tok.Value)
+	if err != nil {
+		diags.AddError("Unreadable access token", "The token service returned an access token the provider cannot read: "+err.Error())
+		return nil, diags
+	}
+	data.tenantID = claims.TenantID
+	data.caller = claims
+	data.tenant, err = tenant.New(tenant.Config{
+		Endpoint:   s.cloud.GraphEndpoint,
+		Resource:   s.cloud.GraphResource,
+		HTTPClient: httpClient,
+		Tokens: func(ctx context.Context, resource string) (string, error) {
+			t, err := cred.Token(ctx, resource)
+			return t.Value, err
+		},
+	})
+	if err != nil {
+		diags.AddError("Cannot set up the Microsoft Graph client", err.Error())
+		return nil, diags
+	}
+	tflog.Debug(ctx, "signed in to the target tenant", map[string]any{"tenant_id": claims.TenantID, "method": string(s.method),
+		"client_id": claims.AppID, "user": claims.UserPrincipalName})
+	return data, diags
+}
+
+// newCredential builds the credential of the chosen sign-in method.
+func newCredential(s settings, httpClient *http.Client) (auth.Credential, error) {
+	switch s.method {
+	case methodAzureCLI:
+		return auth.NewAzureCLICredential(auth.AzureCLIOptions{TenantID: s.tenantID})
+	case methodDeviceCode, methodBrowser:
+		return auth.NewPersonCredential(personOptions(s, httpClient))
+	default:
+		return auth.NewClientSecretCredential(auth.ClientSecretOptions{
+			AuthorityHost: s.cloud.AuthorityHost,
+			TenantID:      s.tenantID,
+			ClientID:      s.clientID,
+			ClientSecret:  s.clientSecret,
+			HTTPClient:    httpClient,
+		})
+	}
+}
