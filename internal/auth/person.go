@@ -141,7 +141,7 @@ func (c *personCredential) Token(ctx context.Context, resource string) (AccessTo
 		}
 		lastErr = err
 	}
-	return AccessToken{}, c.notSignedIn("the cached sign-in can no longer be used (" + msalReason(lastErr) + ")")
+	return AccessToken{}, c.notSignedIn("the cached sign-in can no longer be used (" + msalReason(ctx, c.o, lastErr) + ")")
 }
 
 func (c *personCredential) notSignedIn(why string) *Error {
@@ -158,19 +158,13 @@ func LoginCommand(o PersonOptions) string {
 	return cmd + "`"
 }
 
-// msalReason is an MSAL error without the request it may carry.
-func msalReason(err error) string {
+// msalReason is what MSAL's error says, Entra's AADSTS line included, without the request
+// it may carry.
+func msalReason(ctx context.Context, o PersonOptions, err error) string {
 	if err == nil {
 		return "unknown"
 	}
-	if aerr := new(Error); errors.As(err, &aerr) {
-		return aerr.Error()
-	}
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i > 0 {
-		s = s[:i]
-	}
-	return s
+	return fromMSAL(ctx, err, strings.TrimRight(o.AuthorityHost, "/")+"/"+o.TenantID, "").Error()
 }
 
 // SignInPerson signs a person in interactively and stores the sign-in in o's cache: by
@@ -200,7 +194,7 @@ func SignInPerson(ctx context.Context, o PersonOptions, prompt func(message stri
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("sign-in failed: %s", msalReason(err))
+		return "", fmt.Errorf("sign-in failed: %s", msalReason(ctx, o, err))
 	}
 	return res.Account.PreferredUsername, nil
 }

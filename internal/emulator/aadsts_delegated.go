@@ -64,3 +64,9 @@ func errTokenIssuance() *aadError {
 func errUnknownUser(upn string) *aadError {
 	return &aadError{http.StatusBadRequest, "invalid_grant", 50034, "The user account " + upn + " does not exist in the directory. To sign into this application, the account must be added to the directory."}
 }
+
+// errDeclined ends a device-code flow whose person could not complete the sign-in
+// (authorization_declined, RFC 8628's access_denied), with the reason they were shown.
+func errDeclined(why *aadError) *aadError {
+	return &aadError{http.StatusBadRequest, "authorization_declined", why.code, why.text}
+}

@@ -223,6 +223,7 @@ type deviceAuth struct {
 	userCode string
 	expires  time.Time
 	approved bool
+	declined *aadError // why the person's sign-in was refused, ending the flow
 }
 
 type authCode struct {
@@ -448,6 +449,10 @@ func (ss *sessions) redeemDevice(code, clientID string) (userSignIn, *aadError) 
 		return userSignIn{}, errDeviceCodeInvalid()
 	case time.Now().After(d.expires):
 		return userSignIn{}, errDeviceCodeExpired()
+	case d.declined != nil:
+		delete(ss.devices, code)
+		delete(ss.byUser, d.userCode)
+		return userSignIn{}, errDeclined(d.declined)
 	case !d.approved:
 		return userSignIn{}, errAuthorizationPending()
 	}

@@ -160,6 +160,10 @@ func TestConsentNeedsAnAdministrator(t *testing.T) {
 	if status != 403 || !strings.Contains(page, "AADSTS90094") {
 		t.Fatalf("%d %s", status, page)
 	}
+	// The device hears the refusal at its next poll and stops waiting.
+	if _, err := dc.AuthenticationResult(ctx(t)); err == nil || !strings.Contains(err.Error(), "authorization_declined") || !strings.Contains(err.Error(), "AADSTS90094") {
+		t.Fatalf("device after the refusal: %v", err)
+	}
 }
 
 // scriptedBrowser plays the browser of MSAL's interactive sign-in: it opens the authorize

@@ -133,8 +133,9 @@ func (e *Emulator) serveDeviceLogin(w http.ResponseWriter, r *http.Request, _ st
 	}
 	// Consent is given on this page, as the person would click Accept.
 	if aerr := e.consentAtSignIn(d.userSignIn, d.tenant, now); aerr != nil {
+		// The person could not consent: the device hears it at its next poll.
 		e.sessions.mu.Lock()
-		d.approved = false
+		d.approved, d.declined = false, aerr
 		e.sessions.mu.Unlock()
 		p.Error = aerr.Error()
 		writePage(w, aerr.status, pageTemplate, p)

@@ -1,0 +1,298 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest/fakeaz"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+)
+
+// TestMain lets this test binary serve as the fake az the Azure CLI tests put on PATH.
+func TestMain(m *testing.M) {
+	fakeaz.RunIfInvoked()
+	os.Exit(m.Run())
+}
+
+// Signing in as the Global Administrator, as the wizard's Auto Registration does: each
+// method registers the default migration registration end to end.
+
+func personRegistration(e *emulator.Emulator, signIn, name string) string {
+	return acctest.ProviderBlockPerson(e, signIn) + fmt.Sprintf(`
+resource "stellar_target_registration" "test" {
+  display_name                  = %q
+  permanently_delete_on_destroy = true
+}
+`, name)
+}
+
+// newAppSignsIn checks in the tenant, through a real sign-in with the secret in state, that
+// the registered application's token carries the consented default migration set.
+func newAppSignsIn(e *emulator.Emulator) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs := s.RootModule().Resources[resourceName]
+		if rs == nil {
+			return fmt.Errorf("%s not in state", resourceName)
+		}
+		hc, err := auth.NewHTTPClient(e.CAFile())
+		if err != nil {
+			return err
+		}
+		cred, err := confidential.NewCredFromSecret(rs.Primary.Attributes["client_secret"])
+		if err != nil {
+			return err
+		}
+		c, err := confidential.New(e.URL()+"/"+e.Seed().TenantID, rs.Primary.Attributes["client_id"], cred,
+			confidential.WithHTTPClient(hc), confidential.WithInstanceDiscovery(false))
+		if err != nil {
+			return err
+		}
+		res, err := c.AcquireTokenByCredential(context.Background(), []string{"https://graph.microsoft.com/.default"})
+		if err != nil {
+			return fmt.Errorf("the new application cannot sign in: %w", err)
+		}
+		claims, err := auth.ParseClaims(res.AccessToken)
+		if err != nil {
+			return err
+		}
+		got := slices.Clone(claims.Roles)
+		slices.Sort(got)
+		if !slices.Equal(got, defaultMigrationSet) {
+			return fmt.Errorf("the new application's token carries roles %v, want %v", got, defaultMigrationSet)
+		}
+		return nil
+	}
+}
+
+func personTestCase(t *testing.T, e *emulator.Emulator, signIn, name string) resource.TestCase {
+	config := personRegistration(e, signIn, name)
+	return resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil),
+					newAppSignsIn(e),
+				),
+			},
+			{Config: config, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	}
+}
+
+// TestAccSignIn_azureCLI: signed in with `az login` as the Global Administrator.
+func TestAccSignIn_azureCLI(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	calls := fakeaz.Install(t, fakeaz.Config{AuthorityHost: e.URL(), TenantID: e.Seed().TenantID, CAFile: e.CAFile(),
+		Username: "admin@contoso.com", Password: emulator.SeedUserPassword})
+	resource.Test(t, personTestCase(t, e, "  use_cli = true", "Migrator via Azure CLI"))
+	for _, c := range calls() {
+		if !slices.Contains(c, "--tenant") || !slices.Contains(c, "https://graph.microsoft.com/.default") {
+			t.Errorf("az called with %v, want the Graph scope for the configured tenant", c)
+		}
+	}
+}
+
+// TestAccSignIn_deviceCode: the person signs in with the device code before Terraform runs
+// (the login step the docs prescribe); plan and apply, separate provider processes in real
+// runs, then read that sign-in and never ask again.
+func TestAccSignIn_deviceCode(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	cache := t.TempDir()
+	acctest.DeviceCodeSignIn(t, e, "admin@contoso.com", cache)
+	tc := personTestCase(t, e, "  use_device_code = true\n  token_cache_dir = "+fmt.Sprintf("%q", cache), "Migrator via device code")
+	tc.Steps[1].Check = onlyOneSignIn(e, "/oauth2/v2.0/devicecode")
+	resource.Test(t, tc)
+}
+
+// TestAccSignIn_browser: as device code, with the sign-in made in the browser.
+func TestAccSignIn_browser(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	cache := t.TempDir()
+	acctest.BrowserSignIn(t, e, "admin@contoso.com", cache)
+	tc := personTestCase(t, e, "  use_browser = true\n  token_cache_dir = "+fmt.Sprintf("%q", cache), "Migrator via browser")
+	tc.Steps[1].Check = onlyOneSignIn(e, "/oauth2/v2.0/authorize")
+	resource.Test(t, tc)
+}
+
+// onlyOneSignIn checks that the person was asked once, by the login step: every provider
+// process after it took its tokens from the cache.
+func onlyOneSignIn(e *emulator.Emulator, endpoint string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		n := 0
+		for _, r := range e.Requests() {
+			if strings.HasSuffix(r.Path, endpoint) && r.Method == "POST" {
+				n++
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("%d interactive sign-ins at %s, want the login step's one", n, endpoint)
+		}
+		return nil
+	}
+}
+
+// TestAccSignIn_directoryRoles: Global Administrators and Privileged Role Administrators
+// register and consent; an Application Administrator and a member without a role are
+// stopped at plan, told which role consent needs, and nothing reaches the tenant.
+func TestAccSignIn_directoryRoles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		upn string
+		ok  bool
+	}{
+		{"admin@contoso.com", true},
+		{"roleadmin@contoso.com", true},
+		{"appadmin@contoso.com", false},
+	} {
+		t.Run(tc.upn, func(t *testing.T) {
+			t.Parallel()
+			e := acctest.StartEmulator(t, emulator.Options{})
+			cache := t.TempDir()
+			acctest.DeviceCodeSignIn(t, e, tc.upn, cache)
+			signIn := "  use_device_code = true\n  token_cache_dir = " + fmt.Sprintf("%q", cache)
+			if tc.ok {
+				resource.Test(t, personTestCase(t, e, signIn, "Migrator by "+tc.upn))
+				return
+			}
+			e.ResetRequests()
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      personRegistration(e, signIn, "never registered"),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)directory roles do not allow consent.*` + regexp.QuoteMeta(tc.upn) + `.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`),
+				}},
+			})
+			if w := acctest.Writes(e); len(w) != 0 {
+				t.Fatalf("writes reached the tenant: %+v", w)
+			}
+		})
+	}
+}
+
+// TestAccSignIn_memberWithoutRole: a member without a directory role may not consent to the
+// scopes the provider's own login asks for (AADSTS90094), but the Azure CLI's pre-authorized
+// scopes sign them in; the plan then stops, naming the role consent needs, before any write.
+func TestAccSignIn_memberWithoutRole(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	_, err := auth.SignInPerson(context.Background(), acctest.PersonOptions(t, e, t.TempDir()), func(msg string) {
+		if m := regexp.MustCompile(`enter the code ([A-Z0-9]+)`).FindStringSubmatch(msg); m != nil {
+			_ = acctest.CompleteDeviceLogin(e, m[1], "adele.vance@contoso.com") // refused: the error reaches the device
+		}
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), "AADSTS90094") {
+		t.Fatalf("login as a member without a role: %v, want the admin-approval refusal", err)
+	}
+	fakeaz.Install(t, fakeaz.Config{AuthorityHost: e.URL(), TenantID: e.Seed().TenantID, CAFile: e.CAFile(),
+		Username: "adele.vance@contoso.com", Password: emulator.SeedUserPassword})
+	e.ResetRequests()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      personRegistration(e, "  use_cli = true", "never registered"),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)directory roles do not allow consent.*adele\.vance@contoso\.com.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`),
+		}},
+	})
+	if w := acctest.Writes(e); len(w) != 0 {
+		t.Fatalf("writes reached the tenant: %+v", w)
+	}
+}
+
+// TestAccSignIn_appLacksPermission: an application lacking one of the three Graph
+// permissions registering needs is stopped at plan, told which, and changes nothing.
+func TestAccSignIn_appLacksPermission(t *testing.T) {
+	t.Parallel()
+	withDelegated := `
+  api_permissions = [
+    { api = "microsoft_graph", application = ["User.Read.All"], delegated = ["User.Read"] },
+  ]`
+	for _, tc := range []struct {
+		lacks string
+		roles []string
+	}{
+		{"Application.ReadWrite.All", []string{"Application.Read.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"}},
+		{"AppRoleAssignment.ReadWrite.All", []string{"Application.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"}},
+		{"DelegatedPermissionGrant.ReadWrite.All", []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"}},
+	} {
+		t.Run(tc.lacks, func(t *testing.T) {
+			t.Parallel()
+			e := acctest.StartEmulator(t, emulator.Options{})
+			app, secret := e.Portal().CreateApplication("operator without "+tc.lacks, tc.roles...)
+			config := acctest.ProviderBlockAs(e, e.Seed().TenantID, app.AppID, secret) + `
+resource "stellar_target_registration" "test" {
+  display_name = "never registered"` + withDelegated + `
+}
+`
+			e.ResetRequests()
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      config,
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(`(?s)lacks\s+` + regexp.QuoteMeta(tc.lacks) + `.*Grant\s+admin\s+consent`),
+				}},
+			})
+			if w := acctest.Writes(e); len(w) != 0 {
+				t.Fatalf("writes reached the tenant: %+v", w)
+			}
+		})
+	}
+}
+
+// TestAccSignIn_settings: a sign-in setting that cannot take effect, or two that conflict,
+// are plan-time errors naming them.
+func TestAccSignIn_settings(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	seed := e.Seed()
+	for _, tc := range []struct {
+		name, block string
+		want        string
+	}{
+		{"secret and CLI", fmt.Sprintf("  client_id = %q\n  client_secret = %q\n  use_cli = true", seed.BootstrapClientID, seed.BootstrapSecret),
+			`Conflicting sign-in settings(.*\n)*.*client_secret and use_cli`},
+		{"CLI and device code", "  use_cli = true\n  use_device_code = true", `Conflicting sign-in settings(.*\n)*.*use_cli and use_device_code`},
+		{"client_id with the CLI", fmt.Sprintf("  client_id = %q\n  use_cli = true", seed.BootstrapClientID), `client_id has no effect with use_cli`},
+		{"public client without a person's sign-in", fmt.Sprintf("  client_id = %q\n  client_secret = %q\n  public_client_id = %q", seed.BootstrapClientID, seed.BootstrapSecret, auth.GraphCLIClientID),
+			`public_client_id has no effect`},
+		{"device code never signed in", "  use_device_code = true\n  token_cache_dir = " + fmt.Sprintf("%q", t.TempDir()),
+			`nobody has signed in(.*\n)*.*terraform-provider-stellar\s+login\s+-tenant`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      personRegistration(e, tc.block, "never registered"),
+					PlanOnly:    true,
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+	if w := acctest.Writes(e); len(w) != 0 {
+		t.Fatalf("writes reached the tenant: %+v", w)
+	}
+}
