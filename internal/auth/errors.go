@@ -54,6 +54,10 @@ func (e *Error) Error() string {
 	return e.Description
 }
 
+// FromEntra reports whether Entra's token service gave the error (rather than the settings,
+// the network or a local tool such as the Azure CLI).
+func (e *Error) FromEntra() bool { return e.kind == kindEntra }
+
 // Unwrap exposes the network or context error behind a transport failure, so
 // errors.Is(err, context.DeadlineExceeded) works.
 func (e *Error) Unwrap() error { return e.cause }

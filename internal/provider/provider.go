@@ -229,7 +229,11 @@ func personOptions(s settings, hc *http.Client) auth.PersonOptions {
 func addSignInError(diags *diag.Diagnostics, err error, summary string) {
 	var aerr *auth.Error
 	if errors.As(err, &aerr) {
-		detail := fmt.Sprintf("The token service answered: %s\n\nHow to fix it: %s", aerr.Error(), aerr.Fix())
+		said := "Sign-in failed"
+		if aerr.FromEntra() {
+			said = "The token service answered"
+		}
+		detail := fmt.Sprintf("%s: %s\n\nHow to fix it: %s", said, aerr.Error(), aerr.Fix())
 		// The auth package knows which setting each AADSTS code points at.
 		// A diagnostic on an attribute makes Terraform print its source
 		// line, so a sensitive one is named in words instead.
