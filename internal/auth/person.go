@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 )
@@ -106,8 +107,9 @@ func (o PersonOptions) client() (public.Client, error) {
 
 // personCredential serves a person's tokens from the cache that `login` filled.
 type personCredential struct {
+	mu     sync.Mutex
 	o      PersonOptions
-	client public.Client
+	client *public.Client // built on first use, once the tenant is resolved
 }
 
 // NewPersonCredential returns the credential of the person who signed in with `login` for
@@ -117,14 +119,38 @@ func NewPersonCredential(o PersonOptions) (Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := o.client()
-	if err != nil {
-		return nil, configError(SettingAuthorityHost, "invalid authority: "+err.Error())
+	return &personCredential{o: o}, nil
+}
+
+// resolved returns o with its tenant as a GUID: a sign-in is cached under the tenant's ID,
+// so that `login -tenant contoso.com` serves tenant_id = "<GUID>" and the reverse.
+func (o PersonOptions) resolved(ctx context.Context) (PersonOptions, error) {
+	if isGUID(o.TenantID) {
+		o.TenantID = strings.ToLower(o.TenantID)
+		return o, nil
 	}
-	return &personCredential{o: o, client: c}, nil
+	id, err := DiscoverTenant(ctx, o.HTTPClient, o.AuthorityHost, o.TenantID)
+	if err != nil {
+		return o, err
+	}
+	o.TenantID = id
+	return o, nil
 }
 
 func (c *personCredential) Token(ctx context.Context, resource string) (AccessToken, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.client == nil {
+		o, err := c.o.resolved(ctx)
+		if err != nil {
+			return AccessToken{}, err
+		}
+		cl, err := o.client()
+		if err != nil {
+			return AccessToken{}, configError(SettingAuthorityHost, "invalid authority: "+err.Error())
+		}
+		c.o, c.client = o, &cl
+	}
 	accounts, err := c.client.Accounts(ctx)
 	if err != nil {
 		return AccessToken{}, &Error{Description: "cannot read the token cache " + c.o.CacheFile() + ": " + err.Error(), Setting: "token_cache_dir", kind: kindConfig,
@@ -175,6 +201,9 @@ func SignInPerson(ctx context.Context, o PersonOptions, prompt func(message stri
 	if err != nil {
 		return "", err
 	}
+	if o, err = o.resolved(ctx); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(o.CacheDir, 0o700); err != nil {
 		return "", err
 	}
@@ -200,9 +229,12 @@ func SignInPerson(ctx context.Context, o PersonOptions, prompt func(message stri
 }
 
 // SignOut removes o's token cache.
-func SignOut(o PersonOptions) (string, error) {
+func SignOut(ctx context.Context, o PersonOptions) (string, error) {
 	o, err := o.withDefaults()
 	if err != nil {
+		return "", err
+	}
+	if o, err = o.resolved(ctx); err != nil {
 		return "", err
 	}
 	f := o.CacheFile()
@@ -210,4 +242,22 @@ func SignOut(o PersonOptions) (string, error) {
 		return f, err
 	}
 	return f, nil
+}
+
+// isGUID reports whether s has a GUID's 8-4-4-4-12 hexadecimal form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
 }

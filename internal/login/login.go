@@ -53,7 +53,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	o := auth.PersonOptions{AuthorityHost: cloud.AuthorityHost, TenantID: *tenant, ClientID: *clientID, CacheDir: *cacheDir,
 		HTTPClient: hc, GraphResource: cloud.GraphResource}
 	if args[0] == "logout" {
-		f, err := auth.SignOut(o)
+		f, err := auth.SignOut(context.Background(), o)
 		if err != nil {
 			fmt.Fprintln(stderr, explain(err))
 			return 1

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest/fakeaz"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
@@ -81,4 +84,55 @@ func TestAccExamples_validation(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccExamples_signIn: each sign-in example registers the default migration
+// registration as the Global Administrator, configured as the example says (the endpoints
+// come from the environment, as for the emulator in CI).
+func TestAccExamples_signIn(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	t.Setenv("STELLAR_AUTHORITY_HOST", e.URL())
+	t.Setenv("STELLAR_GRAPH_ENDPOINT", e.URL())
+	t.Setenv("STELLAR_CA_CERTIFICATE_FILE", e.CAFile())
+	fakeaz.Install(t, fakeaz.Config{AuthorityHost: e.URL(), TenantID: e.Seed().InitialDomain, CAFile: e.CAFile(),
+		Username: "admin@contoso.com", Password: emulator.SeedUserPassword})
+	cache := t.TempDir()
+	t.Setenv("STELLAR_TOKEN_CACHE_DIR", cache)
+	acctest.DeviceCodeSignIn(t, e, "admin@contoso.com", cache)
+	browserCache := t.TempDir()
+	acctest.BrowserSignIn(t, e, "admin@contoso.com", browserCache)
+	for _, tc := range []struct{ file, cacheDir string }{
+		{"sign-in/azure-cli.tf", ""},
+		{"sign-in/device-code.tf", cache},
+		{"sign-in/browser.tf", browserCache},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			if tc.cacheDir != "" {
+				t.Setenv("STELLAR_TOKEN_CACHE_DIR", tc.cacheDir)
+			}
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             noLiveApplication(e, "Stellar Migrator - target"),
+				Steps: []resource.TestStep{{
+					Config: exampleConfig(t, tc.file, "sign-in/registration.tf"),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						tenantHoldsDefault(e, "Stellar Migrator - target"),
+						resource.TestCheckResourceAttr("stellar_target_registration.migrator", "tenant_id", e.Seed().TenantID),
+					),
+				}},
+			})
+		})
+	}
+}
+
+// noLiveApplication is CheckDestroy for registrations destroyed without purge: the tenant
+// holds no live application of that name (the deleted one stays restorable, as Entra keeps it).
+func noLiveApplication(e *emulator.Emulator, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if a, ok := findApp(e, name); ok {
+			return fmt.Errorf("application %s (%s) is still live", name, a.ObjectID)
+		}
+		return nil
+	}
 }

@@ -95,6 +95,34 @@ func personTestCase(t *testing.T, e *emulator.Emulator, signIn, name string) res
 	}
 }
 
+// tenantHoldsDefault checks in the tenant, not in state, that the application name is
+// consented exactly the default migration set.
+func tenantHoldsDefault(e *emulator.Emulator, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		app, ok := findApp(e, name)
+		if !ok {
+			return fmt.Errorf("no application %q in the tenant", name)
+		}
+		sp, ok := e.Portal().ServicePrincipalByAppID(app.AppID)
+		if !ok {
+			return fmt.Errorf("application %q has no service principal", name)
+		}
+		var got, want []string
+		for _, a := range e.Portal().AppRoleAssignments(sp.ObjectID) {
+			got = append(got, a.AppRoleID)
+		}
+		for _, v := range defaultMigrationSet {
+			want = append(want, roleIDs[v])
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("application %q holds roles %v, want the default migration set %v", name, got, want)
+		}
+		return nil
+	}
+}
+
 // TestAccSignIn_azureCLI: signed in with `az login` as the Global Administrator.
 func TestAccSignIn_azureCLI(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
