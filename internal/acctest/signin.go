@@ -156,3 +156,23 @@ func Writes(e *emulator.Emulator) []emulator.Request {
 	}
 	return out
 }
+
+// AdminConsent accepts an admin consent page (consentURL) as upn, and returns the answer.
+func AdminConsent(t *testing.T, e *emulator.Emulator, consentURL, upn string) (int, string) {
+	t.Helper()
+	u, err := url.Parse(consentURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := u.Query()
+	form.Set("login", upn)
+	form.Set("passwd", emulator.SeedUserPassword)
+	u.RawQuery = ""
+	resp, err := e.HTTPClient().PostForm(u.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

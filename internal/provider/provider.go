@@ -160,6 +160,11 @@ type providerData struct {
 	missing []string
 }
 
+// adminConsentURL is the admin consent page of the application clientID in the tenant.
+func (d *providerData) adminConsentURL(clientID string) string {
+	return strings.TrimRight(d.cloud.AuthorityHost, "/") + "/" + d.tenantID + "/adminconsent?client_id=" + clientID
+}
+
 // requireTenant returns the tenant client or explains which settings are missing.
 func (d *providerData) requireTenant() (*tenant.Client, error) {
 	if d.tenant != nil {

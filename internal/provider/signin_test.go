@@ -324,3 +324,75 @@ func TestAccSignIn_settings(t *testing.T) {
 		t.Fatalf("writes reached the tenant: %+v", w)
 	}
 }
+
+// TestAccSignIn_consentHandoff: an Application Administrator registers the app and hands
+// consent to a Global Administrator, who grants it at admin_consent_url; the plan then shows
+// no changes.
+func TestAccSignIn_consentHandoff(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	cache := t.TempDir()
+	acctest.DeviceCodeSignIn(t, e, "appadmin@contoso.com", cache)
+	const name = "Migrator, consent handed off"
+	config := acctest.ProviderBlockPerson(e, "  use_device_code = true\n  token_cache_dir = "+fmt.Sprintf("%q", cache)) + fmt.Sprintf(`
+resource "stellar_target_registration" "test" {
+  display_name                  = %q
+  grant_admin_consent           = false
+  consent_handoff               = true
+  permanently_delete_on_destroy = true
+}
+`, name)
+	var consentURL string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(resourceName, "granted_permissions.#", "0"),
+					func(s *terraform.State) error {
+						rs := s.RootModule().Resources[resourceName].Primary
+						consentURL = rs.Attributes["admin_consent_url"]
+						want := e.URL() + "/" + e.Seed().TenantID + "/adminconsent?client_id=" + rs.Attributes["client_id"]
+						if consentURL != want {
+							return fmt.Errorf("admin_consent_url %q, want %q", consentURL, want)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// The Global Administrator accepts at the page the Application Administrator sent.
+				PreConfig: func() {
+					status, page := acctest.AdminConsent(t, e, consentURL, "admin@contoso.com")
+					if status != 200 {
+						t.Fatalf("admin consent: %d %s", status, page)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            tenantHoldsDefault(e, name),
+			},
+		},
+	})
+}
+
+// TestAccSignIn_apply403NamesTheRight: a 403 that still happens during apply (here injected
+// where consent is granted) names the permission and the roles the call needs.
+func TestAccSignIn_apply403NamesTheRight(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	e.Inject(emulator.Fault{Method: "POST", PathRegexp: "/appRoleAssignedTo$", Status: 403, Times: 1})
+	const name = "Migrator refused consent"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{{
+			Config:      registrationConfig(e, name, ""),
+			ExpectError: regexp.MustCompile(`(?s)403.*AssignAppRoles.*AppRoleAssignment\.ReadWrite\.All.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`),
+		}},
+	})
+}

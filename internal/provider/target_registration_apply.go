@@ -23,10 +23,12 @@ import (
 type applyRun struct {
 	client   *tenant.Client
 	tenantID string
-	desired  desiredRegistration
-	steps    []stepModel
-	diags    diag.Diagnostics
-	state    *targetRegistrationResourceModel
+	// consentURL gives an application's admin consent page.
+	consentURL func(clientID string) string
+	desired    desiredRegistration
+	steps      []stepModel
+	diags      diag.Diagnostics
+	state      *targetRegistrationResourceModel
 	// retired are key IDs of replaced secrets still to be removed.
 	retired []string
 }
@@ -185,6 +187,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	st.ObjectID = types.StringValue(app.ObjectID)
 	st.ClientID = types.StringValue(app.AppID)
 	st.TenantID = types.StringValue(run.tenantID)
+	st.AdminConsentURL = types.StringValue(run.consentURL(app.AppID))
 	st.ServicePrincipalID = types.StringNull()
 	st.ClientSecret = types.StringNull()
 	st.ClientSecretKeyID = types.StringNull()
@@ -332,6 +335,13 @@ type assignmentKey struct{ resourceID, appRoleID string }
 // and removes what is not wanted, and records the result as it goes.
 func (run *applyRun) reconcileConsent(ctx context.Context, appID string, sp *tenant.ServicePrincipal, have []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) {
 	grants = slices.DeleteFunc(slices.Clone(grants), func(g tenant.DelegatedGrant) bool { return g.ConsentType != "AllPrincipals" })
+	if run.desired.handoff {
+		// An administrator consents at the admin consent page; what they granted is reported,
+		// never changed.
+		run.setGranted(ctx, sp, have, grants)
+		run.step(stepConsent, statusSkipped, "Consent is handed off: an administrator grants it at "+run.consentURL(appID)+".")
+		return
+	}
 	if !run.desired.grantConsent {
 		if len(have) == 0 && len(grants) == 0 {
 			run.step(stepConsent, statusSkipped, "grant_admin_consent is false: permissions are requested but not consented.")

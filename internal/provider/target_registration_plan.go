@@ -32,6 +32,7 @@ type desiredRegistration struct {
 	displayName  string
 	apis         []desiredAPI
 	grantConsent bool
+	handoff      bool // an administrator consents; the provider only reports
 	secretName   string
 	secretDays   int64
 	secretEnd    string // RFC 3339, or empty
@@ -45,6 +46,7 @@ func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant
 	d := desiredRegistration{
 		displayName:  m.DisplayName.ValueString(),
 		grantConsent: m.GrantAdminConsent.ValueBool(),
+		handoff:      m.ConsentHandoff.ValueBool(),
 		secretName:   m.ClientSecretDisplayName.ValueString(),
 		secretDays:   m.ClientSecretLifetimeDays.ValueInt64(),
 		secretEnd:    m.ClientSecretEndDate.ValueString(),
@@ -184,6 +186,12 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		granted, d := permissionSetValue(ctx, desired.expectedGranted())
 		resp.Diagnostics.Append(d...)
 		plan.GrantedPermissions = granted
+		if desired.handoff {
+			r.planHandoff(ctx, desired, &plan, state, resp)
+			if resp.Diagnostics.HasError() {
+				return
+			}
+		}
 		if changesTenant(plan, state) {
 			for _, p := range preflight(r.data.caller, needsOf(desired)) {
 				resp.Diagnostics.AddError(p.summary, p.detail)
@@ -226,6 +234,35 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// planHandoff plans a registration whose consent an administrator gives: what is consented
+// is not the provider's to change, so the plan keeps it, and says while it is pending.
+func (r *TargetRegistrationResource) planHandoff(ctx context.Context, desired desiredRegistration, plan *targetRegistrationResourceModel, state *targetRegistrationResourceModel, resp *resource.ModifyPlanResponse) {
+	if plan.GrantAdminConsent.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("consent_handoff"), "consent_handoff needs grant_admin_consent = false",
+			"With consent_handoff an administrator grants consent at admin_consent_url and the provider only reports it; with "+
+				"grant_admin_consent the provider grants it itself. Set grant_admin_consent = false, or remove consent_handoff.")
+		return
+	}
+	plan.GrantedPermissions = types.SetValueMust(permissionObjectType, nil)
+	if state != nil && !state.GrantedPermissions.IsNull() {
+		plan.GrantedPermissions = state.GrantedPermissions
+	}
+	consented := desired
+	consented.grantConsent = true
+	want, d := permissionSetValue(ctx, consented.expectedGranted())
+	resp.Diagnostics.Append(d...)
+	if want.Equal(plan.GrantedPermissions) {
+		return
+	}
+	where := "admin_consent_url (known after the apply that registers the application)"
+	if state != nil && !state.AdminConsentURL.IsNull() {
+		where = state.AdminConsentURL.ValueString()
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("consent_handoff"), "Admin consent is pending",
+		"The registration's permissions are not consented yet. Send a Global Administrator (or a Privileged Role Administrator) "+
+			"to "+where+": they sign in, accept, and the next plan shows no changes.")
 }
 
 // changesTenant reports whether applying the plan writes to the tenant: a new registration,

@@ -109,6 +109,8 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		DisplayName:                types.StringValue(app.DisplayName),
 		APIPermissions:             types.SetNull(permissionObjectType),
 		GrantAdminConsent:          types.BoolValue(true),
+		ConsentHandoff:             types.BoolValue(false),
+		AdminConsentURL:            types.StringNull(),
 		ClientSecretDisplayName:    types.StringValue(defaultSecretDisplayName),
 		ClientSecretLifetimeDays:   types.Int64Null(),
 		ClientSecretEndDate:        types.StringNull(),

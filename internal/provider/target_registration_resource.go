@@ -58,6 +58,8 @@ type targetRegistrationResourceModel struct {
 	DisplayName                types.String   `tfsdk:"display_name"`
 	APIPermissions             types.Set      `tfsdk:"api_permissions"`
 	GrantAdminConsent          types.Bool     `tfsdk:"grant_admin_consent"`
+	ConsentHandoff             types.Bool     `tfsdk:"consent_handoff"`
+	AdminConsentURL            types.String   `tfsdk:"admin_consent_url"`
 	ClientSecretDisplayName    types.String   `tfsdk:"client_secret_display_name"`
 	ClientSecretLifetimeDays   types.Int64    `tfsdk:"client_secret_lifetime_days"`
 	ClientSecretEndDate        types.String   `tfsdk:"client_secret_end_date"`
@@ -174,6 +176,20 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "On destroy, also remove the application from deleted items so it cannot be restored " +
 					"(default `false`: Entra keeps deleted applications restorable for 30 days).",
 			},
+			"consent_handoff": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Register only, and hand admin consent to an administrator who may grant it (a Global " +
+					"Administrator or Privileged Role Administrator for Microsoft Graph's application permissions): the provider " +
+					"neither grants nor revokes consent, `admin_consent_url` is the page to send them, and each plan warns that " +
+					"consent is pending until the consented permissions match `api_permissions`. For an Application Administrator, " +
+					"or an application holding only `Application.ReadWrite.OwnedBy`. Needs `grant_admin_consent = false`. Default `false`.",
+			},
+			"admin_consent_url": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The admin consent page of the application: an administrator who opens it, signs in and accepts " +
+					"grants every permission the application requests, for the whole tenant (`<sign-in host>/<tenant>/adminconsent?client_id=<client_id>`).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"client_id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The Application (client) ID the migration tool signs in with.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -254,7 +270,9 @@ func (r *TargetRegistrationResource) startApply(ctx context.Context, plan target
 	if diags.HasError() {
 		return nil
 	}
-	return newApplyRun(client, r.data.tenantID, desired)
+	run := newApplyRun(client, r.data.tenantID, desired)
+	run.consentURL = r.data.adminConsentURL
+	return run
 }
 
 func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -316,6 +334,7 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	if newState.TenantID.IsNull() && r.data.tenantID != "" {
 		newState.TenantID = types.StringValue(r.data.tenantID)
 	}
+	newState.AdminConsentURL = types.StringValue(r.data.adminConsentURL(newState.ClientID.ValueString()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, newState)...)
 }
 
@@ -414,6 +433,21 @@ func addTenantError(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, describeTenantError(err))
 }
 
+// rightsFor names what a tenant operation needs: the Graph permission, and the directory
+// roles of which a signed-in person needs one.
+func rightsFor(op string) (permission, roles string) {
+	switch op {
+	case "AssignAppRoles", "RemoveAppRoleAssignments":
+		return "AppRoleAssignment.ReadWrite.All", "Global Administrator or Privileged Role Administrator (for Microsoft Graph's permissions)"
+	case "CreateDelegatedGrant", "UpdateDelegatedGrant", "DeleteDelegatedGrant":
+		return "DelegatedPermissionGrant.ReadWrite.All", "Global Administrator, Privileged Role Administrator, Application Administrator or Cloud Application Administrator"
+	case "ReadRegistration", "GetApplication", "FindApplicationByAppID", "AppRoleAssignments", "DelegatedGrants":
+		return "Application.Read.All (or Application.ReadWrite.All)", "none: members may read"
+	default:
+		return "Application.ReadWrite.All", "Global Administrator, Application Administrator or Cloud Application Administrator (or owner of the application)"
+	}
+}
+
 func describeTenantError(err error) string {
 	var terr *tenant.Error
 	if !errors.As(err, &terr) {
@@ -422,9 +456,11 @@ func describeTenantError(err error) string {
 	detail := fmt.Sprintf("Microsoft Graph answered HTTP %d %s: %s", terr.Status, terr.Code, terr.Message)
 	switch {
 	case terr.Code == "Authorization_RequestDenied" || terr.Status == 403:
-		detail += "\n\nHow to fix it: the application the provider signs in with lacks a Microsoft Graph application permission " +
-			"for this call. Grant it Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All and " +
-			"DelegatedPermissionGrant.ReadWrite.All with admin consent."
+		permission, roles := rightsFor(terr.Op)
+		detail += "\n\nHow to fix it: Graph refused " + terr.Op + ", which needs the Microsoft Graph permission " + permission +
+			" (an application permission with admin consent when the provider signs in as an application; the delegated scope " +
+			"when a person signs in) and, for a person, one of the directory roles " + roles + ". Grant the missing one, or sign " +
+			"in as someone who holds them; what was done before is in state."
 	case terr.Status == 429 || terr.Status >= 500:
 		detail += "\n\nHow to fix it: the service is throttling or unavailable; run the same command again. Terraform state records what was done."
 	}

@@ -127,6 +127,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
 		statuses []string
 		code     string
 		message  string
+		fix      string // a regexp the fix must match, beyond "How to fix it"
 	}{
 		{
 			name:     "unknown tenant",
@@ -166,6 +167,8 @@ func TestAccTargetValidation_failures(t *testing.T) {
 			},
 			statuses: []string{"passed", "passed", "passed", "passed", "failed", "passed", "skipped"},
 			code:     "MissingRoles", message: `Calendars.ReadWrite,\s+Contacts.ReadWrite,\s+Mail.ReadWrite`,
+			// The fix is the app's admin consent page, for a Global Administrator to open.
+			fix: regexp.QuoteMeta("/" + seed.TenantID + "/adminconsent?client_id=" + partial.AppID),
 		},
 		{
 			name:     "user not in tenant",
@@ -197,7 +200,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
 			in := tt.in(good)
 			report := in
 			report.extra += "\n  fail_on_invalid = false"
-			want := regexp.MustCompile(`(?s)Validation check "[a-z_]+" failed.*` + tt.message + `.*Code:\s+` + tt.code + `.*How\s+to\s+fix\s+it`)
+			want := regexp.MustCompile(`(?s)Validation check "[a-z_]+" failed.*` + tt.message + `.*Code:\s+` + tt.code + `.*How\s+to\s+fix\s+it.*` + tt.fix)
 			check, sawError := acctest.ExpectSecretFreeError(want, in.secret, secret, seed.BootstrapSecret)
 			resource.Test(t, resource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },

@@ -58,6 +58,19 @@ type Input struct {
 	Required []permissions.Request
 }
 
+// adminConsentURL is the app's admin consent page in its tenant.
+func (r *run) adminConsentURL() string {
+	tenant := r.report.TenantID
+	if tenant == "" {
+		tenant = r.in.TenantID
+	}
+	host := strings.TrimRight(r.in.Cloud.AuthorityHost, "/")
+	if host == "" {
+		host = auth.Global.AuthorityHost
+	}
+	return host + "/" + tenant + "/adminconsent?client_id=" + r.in.ClientID
+}
+
 // Check is one line of the report.
 type Check struct {
 	Name   string
@@ -258,8 +271,10 @@ func (r *run) checkConsent(roles []string) {
 		sort.Strings(missing)
 		r.add(Check{Name: CheckAdminConsent, Status: Failed, Code: "MissingRoles",
 			Detail: "The Microsoft Graph token lacks required application permissions: " + strings.Join(missing, ", ") + ".",
-			Fix: "In the Entra admin center, open App registrations > the app > API permissions, add these Microsoft Graph " +
-				"application permissions and press \"Grant admin consent\" (or manage the app with stellar_target_registration)."})
+			Fix: "Have a Global Administrator (or Privileged Role Administrator) open " + r.adminConsentURL() + ", sign in and accept; " +
+				"it grants what the app requests. If the app does not request them yet, first add these Microsoft Graph application " +
+				"permissions in the Entra admin center (App registrations > the app > API permissions), or manage the app with " +
+				"stellar_target_registration."})
 		return
 	}
 	detail := fmt.Sprintf("All %d required Microsoft Graph application permissions are consented.", countGraph(r.in.Required))
