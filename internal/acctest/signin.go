@@ -3,10 +3,7 @@ package acctest
 import (
 	"context"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,16 +67,7 @@ func DeviceCodeSignIn(t *testing.T, e *emulator.Emulator, upn, cacheDir string) 
 
 // CompleteDeviceLogin enters userCode at e's device login page, signed in as upn.
 func CompleteDeviceLogin(e *emulator.Emulator, userCode, upn string) error {
-	resp, err := e.HTTPClient().PostForm(e.URL()+"/devicelogin", url.Values{"otc": {userCode}, "login": {upn}, "passwd": {emulator.SeedUserPassword}})
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("device login as %s: %d %s", upn, resp.StatusCode, b)
-	}
-	return nil
+	return e.CompleteDeviceLogin(userCode, upn)
 }
 
 // BrowserSignIn runs the browser login as upn into cacheDir, with Browser as the browser.
@@ -93,57 +81,8 @@ func BrowserSignIn(t *testing.T, e *emulator.Emulator, upn, cacheDir string) {
 	}
 }
 
-var (
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-)
-
-// Browser is a scripted browser signed in as upn: it opens the sign-in page, submits it and
-// follows the form post back to the client's local redirect server.
-func Browser(e *emulator.Emulator, upn string) func(string) error {
-	return func(authorizeURL string) error {
-		resp, err := e.HTTPClient().Get(authorizeURL)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		to, fields := parseForm(string(b))
-		if resp.StatusCode != http.StatusOK || to == "" {
-			return fmt.Errorf("sign-in page %d: %s", resp.StatusCode, b)
-		}
-		fields.Set("login", upn)
-		fields.Set("passwd", emulator.SeedUserPassword)
-		resp, err = e.HTTPClient().PostForm(to, fields)
-		if err != nil {
-			return err
-		}
-		b, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		redirect, result := parseForm(string(b))
-		if !strings.HasPrefix(redirect, "http://localhost:") || result.Get("code") == "" {
-			return fmt.Errorf("sign-in as %s gave no code: %d %s", upn, resp.StatusCode, b)
-		}
-		resp, err = http.PostForm(redirect, result) // the client's own local server: plain HTTP
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		return nil
-	}
-}
-
-func parseForm(page string) (string, url.Values) {
-	f := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
-		f.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	m := formAction.FindStringSubmatch(page)
-	if m == nil {
-		return "", f
-	}
-	return html.UnescapeString(m[1]), f
-}
+// Browser is a scripted browser signed in as upn (the emulator's own).
+func Browser(e *emulator.Emulator, upn string) func(string) error { return e.BrowserAs(upn) }
 
 // Writes returns the requests that changed, or tried to change, e's directory: every Graph
 // call but reads.
@@ -160,19 +99,9 @@ func Writes(e *emulator.Emulator) []emulator.Request {
 // AdminConsent accepts an admin consent page (consentURL) as upn, and returns the answer.
 func AdminConsent(t *testing.T, e *emulator.Emulator, consentURL, upn string) (int, string) {
 	t.Helper()
-	u, err := url.Parse(consentURL)
+	status, page, err := e.AcceptAdminConsent(consentURL, upn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := u.Query()
-	form.Set("login", upn)
-	form.Set("passwd", emulator.SeedUserPassword)
-	u.RawQuery = ""
-	resp, err := e.HTTPClient().PostForm(u.String(), form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return status, page
 }

@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -166,55 +164,11 @@ func TestConsentNeedsAnAdministrator(t *testing.T) {
 	}
 }
 
-// scriptedBrowser plays the browser of MSAL's interactive sign-in: it opens the authorize
-// URL, fills in the sign-in form as upn and posts the result to MSAL's local redirect server.
-func scriptedBrowser(t *testing.T, e *emulator.Emulator, upn string) func(string) error {
-	hidden := regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-	action := regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-	parse := func(page string) (string, url.Values) {
-		f := url.Values{}
-		for _, m := range hidden.FindAllStringSubmatch(page, -1) {
-			f.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-		}
-		m := action.FindStringSubmatch(page)
-		if m == nil {
-			return "", f
-		}
-		return html.UnescapeString(m[1]), f
-	}
-	return func(authorizeURL string) error {
-		resp, err := e.HTTPClient().Get(authorizeURL)
-		if err != nil {
-			return err
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		to, fields := parse(string(b))
-		if resp.StatusCode != 200 || to == "" {
-			return fmt.Errorf("authorize page %d: %s", resp.StatusCode, b)
-		}
-		fields.Set("login", upn)
-		fields.Set("passwd", emulator.SeedUserPassword)
-		_, page := submit(t, e.HTTPClient(), to, fields)
-		redirect, result := parse(page)
-		if !strings.HasPrefix(redirect, "http://localhost:") || result.Get("code") == "" {
-			return fmt.Errorf("no code for the redirect URI: %s", page)
-		}
-		// MSAL's local server is plain HTTP on localhost.
-		resp, err = http.PostForm(redirect, result)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		return nil
-	}
-}
-
 func TestBrowserSignIn(t *testing.T) {
 	e := start(t, emulator.Options{})
 	c := ctx(t)
 	pc := publicClient(t, e, emulator.GraphCLIClientID)
-	res, err := pc.AcquireTokenInteractive(c, registrationScopes, public.WithOpenURL(scriptedBrowser(t, e, "roleadmin@contoso.com")))
+	res, err := pc.AcquireTokenInteractive(c, registrationScopes, public.WithOpenURL(e.BrowserAs("roleadmin@contoso.com")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -200,20 +200,23 @@ func TestAccSignIn_directoryRoles(t *testing.T) {
 				resource.Test(t, personTestCase(t, e, signIn, "Migrator by "+tc.upn))
 				return
 			}
-			e.ResetRequests()
-			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      personRegistration(e, signIn, "never registered"),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`(?s)directory roles do not allow consent.*` + regexp.QuoteMeta(tc.upn) + `.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`),
-				}},
-			})
-			if w := acctest.Writes(e); len(w) != 0 {
-				t.Fatalf("writes reached the tenant: %+v", w)
-			}
+			planFailsWithoutWrites(t, e, personRegistration(e, signIn, "never registered"), regexp.MustCompile(`(?s)directory roles do not allow consent.*`+regexp.QuoteMeta(tc.upn)+`.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`))
 		})
+	}
+}
+
+// planFailsWithoutWrites runs config's plan, which must fail with want, and checks in the
+// emulator's request log that nothing was written to the tenant.
+func planFailsWithoutWrites(t *testing.T, e *emulator.Emulator, config string, want *regexp.Regexp) {
+	t.Helper()
+	e.ResetRequests()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config, PlanOnly: true, ExpectError: want}},
+	})
+	if w := acctest.Writes(e); len(w) != 0 {
+		t.Fatalf("writes reached the tenant: %+v", w)
 	}
 }
 
@@ -232,19 +235,7 @@ func TestAccSignIn_memberWithoutRole(t *testing.T) {
 	}
 	fakeaz.Install(t, fakeaz.Config{AuthorityHost: e.URL(), TenantID: e.Seed().TenantID, CAFile: e.CAFile(),
 		Username: "adele.vance@contoso.com", Password: emulator.SeedUserPassword})
-	e.ResetRequests()
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      personRegistration(e, "  use_cli = true", "never registered"),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)directory roles do not allow consent.*adele\.vance@contoso\.com.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`),
-		}},
-	})
-	if w := acctest.Writes(e); len(w) != 0 {
-		t.Fatalf("writes reached the tenant: %+v", w)
-	}
+	planFailsWithoutWrites(t, e, personRegistration(e, "  use_cli = true", "never registered"), regexp.MustCompile(`(?s)directory roles do not allow consent.*adele\.vance@contoso\.com.*Global\s+Administrator\s+or\s+Privileged\s+Role\s+Administrator`))
 }
 
 // TestAccSignIn_appLacksPermission: an application lacking one of the three Graph
@@ -272,19 +263,7 @@ resource "stellar_target_registration" "test" {
   display_name = "never registered"` + withDelegated + `
 }
 `
-			e.ResetRequests()
-			resource.Test(t, resource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      config,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`(?s)lacks\s+` + regexp.QuoteMeta(tc.lacks) + `.*Grant\s+admin\s+consent`),
-				}},
-			})
-			if w := acctest.Writes(e); len(w) != 0 {
-				t.Fatalf("writes reached the tenant: %+v", w)
-			}
+			planFailsWithoutWrites(t, e, config, regexp.MustCompile(`(?s)lacks\s+`+regexp.QuoteMeta(tc.lacks)+`.*Grant\s+admin\s+consent`))
 		})
 	}
 }
