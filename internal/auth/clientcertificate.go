@@ -46,7 +46,7 @@ func NewClientCertificateCredential(o ClientCertificateOptions) (Credential, err
 	}
 	certs, key, err := confidential.CertFromPEM(o.CertificatePEM, o.Password)
 	if err != nil {
-		return nil, &Error{Description: "the client certificate cannot be read: " + err.Error(), Setting: "client_certificate",
+		return nil, &Error{Description: "client_certificate cannot be read: " + err.Error(), Setting: "client_certificate",
 			kind: kindConfig, fix: "Give a PEM bundle with the certificate and its private key (and the key's password, if it is encrypted)."}
 	}
 	cred, err := confidential.NewCredFromCert(certs, key)

@@ -22,7 +22,10 @@ func connect(ctx context.Context, s settings) (*providerData, diag.Diagnostics) 
 	var diags diag.Diagnostics
 	httpClient, err := auth.NewHTTPClient(s.caFile)
 	if err != nil {
-		diags.AddAttributeError(path.Root("ca_certificate_file"), "Cannot read the CA certificate file", err.Error())
+		diags.AddAttributeError(path.Root("ca_certificate_file"), "Cannot read the CA certificate file", err.Error()+
+			"\n\nHow to fix it: point ca_certificate_file (or STELLAR_CA_CERTIFICATE_FILE) at a readable PEM file of the certificate "+
+			"authorities to trust, such as the tenant emulator's ca.pem or your TLS-inspecting proxy's CA; or leave it unset to trust "+
+			"the system's roots only.")
 		return nil, diags
 	}
 	data := &providerData{cloud: s.cloud, httpClient: httpClient, missing: s.missing}

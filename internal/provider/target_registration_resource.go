@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -100,11 +101,13 @@ func permissionAttributes(computedOnly bool) map[string]schema.Attribute {
 			Optional: true, Computed: true, ElementType: types.StringType,
 			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 			MarkdownDescription: "Application (app-only) permissions by name, for example `Mail.ReadWrite`. Names are case-sensitive and are looked up in the tenant's own catalogue of that API.",
+			Validators:          []validator.Set{permissionNamesValidator{}},
 		},
 		"delegated": schema.SetAttribute{
 			Optional: true, Computed: true, ElementType: types.StringType,
 			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 			MarkdownDescription: "Delegated permissions by name, for example `User.Read`. With `grant_admin_consent` they are consented for all users.",
+			Validators:          []validator.Set{permissionNamesValidator{}},
 		},
 	}
 }
@@ -124,8 +127,8 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"display_name": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "The application's display name in Entra ID, for example `Stellar Migrator - target`. 1 to 256 characters; changes in place.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 256)},
+				MarkdownDescription: "The application's display name in Entra ID, for example `Stellar Migrator - target`. 1 to 256 characters, not only spaces; changes in place.",
+				Validators:          []validator.String{displayNameValidator{}},
 			},
 			"api_permissions": schema.SetNestedAttribute{
 				Optional: true,
@@ -133,10 +136,12 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "The API permissions to request, by name, one entry per API. Without it, the mailbox " +
 					"migration set applies: Microsoft Graph application permissions `Calendars.ReadWrite`, `Contacts.ReadWrite`, " +
 					"`Mail.ReadWrite`, `MailboxSettings.ReadWrite`, `Tasks.ReadWrite.All` and `User.Read.All`. An unknown " +
-					"name is a plan-time error that lists close matches.",
+					"name is a plan-time error that lists close matches. At most 50 APIs (Entra ID's limit); an empty list is an error.",
 				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(false)},
 				Default:      setdefault.StaticValue(defaultPermissionSet(ctx)),
-				Validators:   []validator.Set{setvalidator.SizeAtMost(50)},
+				Validators: []validator.Set{setvalidator.SizeAtMost(50), notEmptySet{"api_permissions",
+					"Leave api_permissions out for the default migration set, or list at least one API with its permissions; " +
+						"a registration without any permission cannot migrate mailboxes."}},
 			},
 			"grant_admin_consent": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -236,7 +241,7 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 					"detail": schema.StringAttribute{Computed: true, MarkdownDescription: "What happened, in words."},
 				}},
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": withTimeoutsValidator(timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})),
 		},
 	}
 }
@@ -433,6 +438,28 @@ func addTenantError(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, describeTenantError(err))
 }
 
+// withTimeoutsValidator adds timeoutsValidator to the framework's timeouts attribute.
+func withTimeoutsValidator(a schema.Attribute) schema.Attribute {
+	if o, ok := a.(schema.SingleNestedAttribute); ok {
+		o.Validators = append(o.Validators, timeoutsValidator{})
+		o.MarkdownDescription = "How long each operation may take, as durations such as \"10m\": `create` and `update` " +
+			"(default 20m), `read` (5m), `delete` (10m)."
+		return o
+	}
+	return a
+}
+
+// innermostError is the root cause of a network error: "connection refused", not the chain.
+func innermostError(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
 // rightsFor names what a tenant operation needs: the Graph permission, and the directory
 // roles of which a signed-in person needs one.
 func rightsFor(op string) (permission, roles string) {
@@ -450,7 +477,19 @@ func rightsFor(op string) (permission, roles string) {
 
 func describeTenantError(err error) string {
 	var terr *tenant.Error
-	if !errors.As(err, &terr) {
+	var uerr *url.Error
+	switch {
+	case errors.As(err, &uerr) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+		u, _ := url.Parse(uerr.URL)
+		host := uerr.URL
+		if u != nil {
+			host = u.Scheme + "://" + u.Host
+		}
+		return fmt.Sprintf("graph_endpoint %s cannot be reached: %v.\n\nHow to fix it: check graph_endpoint (STELLAR_GRAPH_ENDPOINT): "+
+			"leave it unset for your cloud's Microsoft Graph, or give the https URL of the Graph you use (without /v1.0), such as the "+
+			"tenant emulator's. Check the network and any proxy (HTTPS_PROXY) between this machine and it; for a certificate error, "+
+			"trust its CA with ca_certificate_file.", host, innermostError(uerr.Err))
+	case !errors.As(err, &terr):
 		return err.Error()
 	}
 	detail := fmt.Sprintf("Microsoft Graph answered HTTP %d %s: %s", terr.Status, terr.Code, terr.Message)

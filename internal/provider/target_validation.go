@@ -119,6 +119,9 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 			required = append(required, permissions.Request{API: pm.API, Application: pm.Application, Delegated: pm.Delegated})
 		}
 	}
+	if !checkRequiredNames(ctx, data, required, diags) {
+		return
+	}
 	in := validation.Input{
 		Cloud: data.cloud, HTTPClient: data.httpClient,
 		TenantID: m.TenantID.ValueString(), ClientID: m.ClientID.ValueString(),
@@ -173,6 +176,34 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 			diags.AddError(summary, detail)
 		}
 	}
+}
+
+// checkRequiredNames looks required_permissions up in the tenant's catalogue of each API, as
+// the registration does, so that a misspelt name is an error with close matches rather than
+// a permission reported as not consented. Without credentials of its own the provider cannot
+// read the catalogue; the names are then compared with the token as written.
+func checkRequiredNames(ctx context.Context, data *providerData, required []permissions.Request, diags *diag.Diagnostics) bool {
+	if data.tenant == nil {
+		return true
+	}
+	attr := path.Root("required_permissions")
+	for _, req := range required {
+		appID, err := permissions.APIAppID(req.API)
+		if err != nil {
+			diags.AddAttributeError(attr, "Unknown API", err.Error())
+			continue
+		}
+		sp, err := data.tenant.Catalogue(ctx, appID)
+		if err != nil {
+			continue // an API the tenant lacks is the checks' to report
+		}
+		_, errs := permissions.Resolve(req, catalogue(sp))
+		for _, e := range errs {
+			diags.AddAttributeError(attr, "Unknown permission", e.Error()+
+				" Names are case-sensitive and come from the API's own catalogue in this tenant.")
+		}
+	}
+	return !diags.HasError()
 }
 
 // blamedAttribute names the input a failed check points at. It names no

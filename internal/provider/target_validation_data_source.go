@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,9 +34,16 @@ func (d *TargetValidationDataSource) Metadata(_ context.Context, req datasource.
 func validationPermissionAttributes(computed bool) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"api":         schema.StringAttribute{Required: !computed, Computed: computed, MarkdownDescription: "The API: `microsoft_graph`, `exchange_online` or an application ID.", Validators: stringValidators(!computed, apiNameValidator{})},
-		"application": schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Application permissions by name."},
-		"delegated":   schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Delegated permissions by name (not checked: app-only tokens carry none)."},
+		"application": schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Application permissions by name.", Validators: setValidators(!computed, permissionNamesValidator{})},
+		"delegated":   schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Delegated permissions by name (not checked: app-only tokens carry none).", Validators: setValidators(!computed, permissionNamesValidator{})},
 	}
+}
+
+func setValidators(on bool, vs ...validator.Set) []validator.Set {
+	if !on {
+		return nil
+	}
+	return vs
 }
 
 func stringValidators(on bool, vs ...validator.String) []validator.String {
@@ -53,14 +61,17 @@ func (d *TargetValidationDataSource) Schema(_ context.Context, _ datasource.Sche
 		MarkdownDescription: validationDescription + "\n\nThe inputs, secret included, are kept in state like any data source's; " +
 			"use the `stellar_target_validation` ephemeral resource (Terraform 1.10+) to keep the secret out of state.",
 		Attributes: map[string]schema.Attribute{
-			"email_address":               schema.StringAttribute{Required: true, MarkdownDescription: descEmail, Validators: []validator.String{emailFormat}},
-			"client_id":                   schema.StringAttribute{Required: true, MarkdownDescription: descClientID, Validators: []validator.String{clientIDFormat}},
-			"tenant_id":                   schema.StringAttribute{Required: true, MarkdownDescription: descTenantID, Validators: []validator.String{tenantFormat}},
-			"client_secret":               schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descSecret},
-			"client_certificate":          schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertificate},
-			"client_certificate_password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertPass},
+			"email_address":      schema.StringAttribute{Required: true, MarkdownDescription: descEmail, Validators: []validator.String{emailFormat}},
+			"client_id":          schema.StringAttribute{Required: true, MarkdownDescription: descClientID, Validators: []validator.String{clientIDFormat}},
+			"tenant_id":          schema.StringAttribute{Required: true, MarkdownDescription: descTenantID, Validators: []validator.String{tenantFormat}},
+			"client_secret":      schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descSecret},
+			"client_certificate": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertificate},
+			"client_certificate_password": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: descCertPass,
+				Validators: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("client_certificate"))}},
 			"required_permissions": schema.SetNestedAttribute{Optional: true, MarkdownDescription: descRequired,
-				NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(false)}},
+				NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(false)},
+				Validators: []validator.Set{notEmptySet{"required_permissions",
+					"Leave required_permissions out to check the default migration set, or list the permissions the migration tool needs."}}},
 			"fail_on_invalid":     schema.BoolAttribute{Optional: true, MarkdownDescription: descFailOnInvalid},
 			"valid":               schema.BoolAttribute{Computed: true, MarkdownDescription: descValid},
 			"checks":              schema.ListNestedAttribute{Computed: true, MarkdownDescription: descChecks, NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()}},
