@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -23,6 +24,14 @@ import (
 // "stellar", for resource.TestCase.ProtoV6ProviderFactories.
 var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"stellar": providerserver.NewProtocol6WithError(provider.New("test")()),
+}
+
+// ProviderFactoriesAt serves the provider with a fixed clock: tests of what the date decides
+// (expiry) set the time instead of waiting for it.
+func ProviderFactoriesAt(now time.Time) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"stellar": providerserver.NewProtocol6WithError(provider.NewAt("test", func() time.Time { return now })()),
+	}
 }
 
 // StartEmulator starts a seeded tenant emulator for one test and closes it

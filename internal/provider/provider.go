@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,12 +34,20 @@ var (
 // StellarProvider is the provider implementation.
 type StellarProvider struct {
 	version string
+	// now is the provider's clock: time.Now, or a fixed clock in tests, so that what depends on
+	// the date (secret expiry) is tested without waiting for it.
+	now func() time.Time
 }
 
 // New returns a constructor for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
+	return NewAt(version, time.Now)
+}
+
+// NewAt is New with the clock the provider plans by.
+func NewAt(version string, now func() time.Time) func() provider.Provider {
 	return func() provider.Provider {
-		return &StellarProvider{version: version}
+		return &StellarProvider{version: version, now: now}
 	}
 }
 
@@ -154,6 +163,7 @@ type providerData struct {
 	// validation data source does not need them.
 	tenant   *tenant.Client
 	tenantID string // the GUID from the token, even when tenant_id was a domain
+	now      func() time.Time
 	// caller is who the provider signed in as (an application or a person), from the
 	// token: the plan-time preflight decides from it what the caller may do.
 	caller  auth.Claims
@@ -209,6 +219,7 @@ func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if data == nil {
 		return
 	}
+	data.now = p.now
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data

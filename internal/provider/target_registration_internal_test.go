@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -75,18 +76,15 @@ func TestSameAccess(t *testing.T) {
 	}
 }
 
+// TestEndDateValidator: the validator checks the format only; it never reads the clock, so a
+// date that has passed cannot block a later plan or destroy.
 func TestEndDateValidator(t *testing.T) {
-	now := time.Now().UTC()
-	tests := []struct {
-		value string
-		want  string
-	}{
-		{now.Add(30 * 24 * time.Hour).Format(time.RFC3339), ""},
-		{now.Add(-time.Hour).Format(time.RFC3339), "in the past"},
-		{now.Add(800 * 24 * time.Hour).Format(time.RFC3339), "too far ahead"},
+	for _, tt := range []struct{ value, want string }{
+		{"2020-01-01T00:00:00Z", ""}, // long past: still valid configuration
+		{"2099-01-01T00:00:00Z", ""},
 		{"31/12/2027", "Invalid"},
-	}
-	for _, tt := range tests {
+		{"2027-06-01T00:00:00", "Invalid"},
+	} {
 		resp := &validator.StringResponse{}
 		endDateValidator{}.ValidateString(context.Background(), validator.StringRequest{
 			Path: path.Root("client_secret_end_date"), ConfigValue: types.StringValue(tt.value),
@@ -100,3 +98,62 @@ func TestEndDateValidator(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSecretByTheClock: what a plan does with the end date, at a fixed time: creating a
+// secret needs a date ahead (at most 730 days); an existing secret whose date has passed is
+// not rotated into an impossible secret, and only warns.
+func TestPlanSecretByTheClock(t *testing.T) {
+	now := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+	model := func(end, expiresAt string) targetRegistrationResourceModel {
+		m := targetRegistrationResourceModel{
+			ClientSecretDisplayName: types.StringValue("s"), ClientSecretLifetimeDays: types.Int64Null(),
+			ClientSecretEndDate: types.StringNull(), RotateWhenChanged: types.MapNull(types.StringType),
+			ClientSecretKeyID: types.StringValue("k"), ClientSecretExpiresAt: types.StringValue(expiresAt),
+		}
+		if end != "" {
+			m.ClientSecretEndDate = types.StringValue(end)
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		name             string
+		plan             targetRegistrationResourceModel
+		state            *targetRegistrationResourceModel
+		wantErr, wantWarn string
+		rotates          bool
+	}{
+		{"create, date ahead", model("2027-06-01T00:00:00Z", ""), nil, "", "", false},
+		{"create, date passed", model("2027-01-01T00:00:00Z", ""), nil, "in the past", "", false},
+		{"create, date too far", model("2030-01-01T00:00:00Z", ""), nil, "too far", "", false},
+		{"existing, date passed, secret expired", model("2027-02-01T00:00:00Z", "2027-02-01T00:00:00Z"),
+			ptr(model("2027-02-01T00:00:00Z", "2027-02-01T00:00:00Z")), "", "has expired", false},
+		{"existing, lifetime, secret expired", model("", "2027-02-01T00:00:00Z"), ptr(model("", "2027-02-01T00:00:00Z")), "", "", true},
+		{"existing, new date ahead", model("2027-09-01T00:00:00Z", "2027-02-01T00:00:00Z"),
+			ptr(model("2027-02-01T00:00:00Z", "2027-02-01T00:00:00Z")), "", "", true},
+		{"existing, still valid", model("2027-06-01T00:00:00Z", "2027-06-01T00:00:00Z"),
+			ptr(model("2027-06-01T00:00:00Z", "2027-06-01T00:00:00Z")), "", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var diags diag.Diagnostics
+			plan := tt.plan
+			planSecret(&plan, tt.state, now, &diags)
+			text := ""
+			for _, d := range diags {
+				text += d.Summary() + " " + d.Detail()
+			}
+			switch {
+			case tt.wantErr != "" && (!diags.HasError() || !strings.Contains(text, tt.wantErr)):
+				t.Fatalf("want error %q, got %q", tt.wantErr, text)
+			case tt.wantErr == "" && diags.HasError():
+				t.Fatalf("unexpected error %q", text)
+			case tt.wantWarn != "" && !strings.Contains(text, tt.wantWarn):
+				t.Fatalf("want warning %q, got %q", tt.wantWarn, text)
+			}
+			if rotates := plan.ClientSecretKeyID.IsUnknown(); rotates != tt.rotates {
+				t.Fatalf("rotates = %v, want %v", rotates, tt.rotates)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -211,12 +211,11 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		plan.ServicePrincipalID = types.StringNull()
 	}
 
+	planSecret(&plan, state, r.data.now(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if state != nil {
-		if why := secretRotationReason(plan, *state, time.Now()); why != "" {
-			plan.ClientSecret = types.StringUnknown()
-			plan.ClientSecretKeyID = types.StringUnknown()
-			plan.ClientSecretExpiresAt = types.StringUnknown()
-		}
 		// steps describe the last apply: they change exactly when this plan
 		// changes anything else, or when a replaced secret is still to be
 		// removed (then the apply exists for that alone).
@@ -273,6 +272,8 @@ func changesTenant(plan targetRegistrationResourceModel, state *targetRegistrati
 		!plan.GrantAdminConsent.Equal(state.GrantAdminConsent) || !plan.GrantedPermissions.Equal(state.GrantedPermissions)
 }
 
+const reasonExpired = "the secret has expired"
+
 // secretRotationReason says why the plan needs a new secret, or "" if it does not.
 func secretRotationReason(plan, state targetRegistrationResourceModel, now time.Time) string {
 	switch {
@@ -288,7 +289,7 @@ func secretRotationReason(plan, state targetRegistrationResourceModel, now time.
 		return "rotate_when_changed changed"
 	}
 	if exp, err := time.Parse(time.RFC3339, state.ClientSecretExpiresAt.ValueString()); err == nil && !exp.After(now) {
-		return "the secret has expired"
+		return reasonExpired
 	}
 	return ""
 }
@@ -312,11 +313,13 @@ func (apiNameValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 }
 
-// endDateValidator checks client_secret_end_date against Entra's limits.
+// endDateValidator checks that client_secret_end_date is an RFC 3339 time. Whether the date is
+// still ahead is a plan's question, not the configuration's: a validator that read the clock
+// would fail every plan, and even destroy, once the date had passed (see secretEndProblem).
 type endDateValidator struct{}
 
 func (endDateValidator) Description(context.Context) string {
-	return fmt.Sprintf("must be an RFC 3339 time in the future and at most %d days ahead", maxSecretLifetimeDays)
+	return "must be an RFC 3339 time such as 2027-06-30T00:00:00Z"
 }
 
 func (v endDateValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -326,21 +329,62 @@ func (endDateValidator) ValidateString(_ context.Context, req validator.StringRe
 		return
 	}
 	s := req.ConfigValue.ValueString()
-	t, err := time.Parse(time.RFC3339, s)
-	now := time.Now()
-	switch {
-	case err != nil:
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid secret end date",
 			fmt.Sprintf("%q is not an RFC 3339 timestamp. Write it like 2027-06-30T00:00:00Z.", s))
-	case !t.After(now):
-		resp.Diagnostics.AddAttributeError(req.Path, "Secret end date in the past",
-			fmt.Sprintf("%s is not in the future. Choose a date after %s.", s, now.UTC().Format(time.RFC3339)))
-	case t.After(now.Add(maxSecretLifetimeDays * 24 * time.Hour)):
-		resp.Diagnostics.AddAttributeError(req.Path, "Secret end date too far ahead",
-			fmt.Sprintf("%s is more than %d days (24 months, the portal's maximum) from now. Choose a date before %s, "+
-				"or rotate the secret with rotate_when_changed.", s, maxSecretLifetimeDays,
-				now.Add(maxSecretLifetimeDays*24*time.Hour).UTC().Format(time.RFC3339)))
 	}
+}
+
+// secretEndProblem says why a secret ending at end cannot be created at now ("" if it can):
+// Entra takes end dates in the future, at most 24 months ahead in the portal.
+func secretEndProblem(end string, now time.Time) (summary, detail string) {
+	t, err := time.Parse(time.RFC3339, end)
+	switch {
+	case end == "" || err != nil:
+		return "", ""
+	case !t.After(now):
+		return "Secret end date in the past", fmt.Sprintf("client_secret_end_date %s has passed, so the secret to create would already "+
+			"be expired. Choose a date after %s, or use client_secret_lifetime_days.", end, now.UTC().Format(time.RFC3339))
+	case t.After(now.Add(maxSecretLifetimeDays * 24 * time.Hour)):
+		return "Secret end date too far ahead", fmt.Sprintf("client_secret_end_date %s is more than %d days (24 months, the portal's "+
+			"maximum) from now. Choose a date before %s, or rotate the secret with rotate_when_changed.", end, maxSecretLifetimeDays,
+			now.Add(maxSecretLifetimeDays*24*time.Hour).UTC().Format(time.RFC3339))
+	}
+	return "", ""
+}
+
+// planSecret decides, at now, whether the plan creates a secret, and checks that it can. An
+// expired secret whose configured end date has passed too is not rotated (that secret could
+// not be created): the plan warns instead, so that neither plan nor destroy is ever blocked
+// by the calendar.
+func planSecret(plan *targetRegistrationResourceModel, state *targetRegistrationResourceModel, now time.Time, diags *diag.Diagnostics) {
+	end := plan.ClientSecretEndDate.ValueString()
+	attr := path.Root("client_secret_end_date")
+	if state == nil {
+		if summary, detail := secretEndProblem(end, now); summary != "" {
+			diags.AddAttributeError(attr, summary, detail)
+		}
+		return
+	}
+	why := secretRotationReason(*plan, *state, now)
+	if why == "" {
+		return
+	}
+	summary, detail := secretEndProblem(end, now)
+	if summary != "" && why == reasonExpired {
+		diags.AddAttributeWarning(attr, "The client secret has expired",
+			fmt.Sprintf("The secret expired at %s and client_secret_end_date %s has passed, so no new secret can be made with it. "+
+				"Set a later client_secret_end_date, or use client_secret_lifetime_days, and apply to rotate it.",
+				state.ClientSecretExpiresAt.ValueString(), end))
+		return
+	}
+	if summary != "" {
+		diags.AddAttributeError(attr, summary, detail)
+		return
+	}
+	plan.ClientSecret = types.StringUnknown()
+	plan.ClientSecretKeyID = types.StringUnknown()
+	plan.ClientSecretExpiresAt = types.StringUnknown()
 }
 
 // privateRetiredSecrets is the private-state key under which the resource

@@ -669,3 +669,26 @@ resource "stellar_target_registration" "test" {
 		}},
 	})
 }
+
+// TestAccTargetRegistration_endDatePassed: once client_secret_end_date has passed (a fixed
+// clock 60 days on), plan still works and only warns that the secret expired, and destroy
+// works: the calendar never locks a registration in.
+func TestAccTargetRegistration_endDatePassed(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-end-date"
+	end := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	config := registrationConfig(e, name, fmt.Sprintf("client_secret_end_date = %q", end.Format(time.RFC3339)))
+	later := acctest.ProviderFactoriesAt(end.Add(30 * 24 * time.Hour))
+	resource.Test(t, resource.TestCase{
+		PreCheck:     func() { acctest.PreCheck(t) },
+		CheckDestroy: noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Config: config},
+			{
+				ProtoV6ProviderFactories: later, Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{ProtoV6ProviderFactories: later, Config: config, Destroy: true},
+		},
+	})
+}
