@@ -116,11 +116,11 @@ func TestPlanSecretByTheClock(t *testing.T) {
 		return m
 	}
 	for _, tt := range []struct {
-		name             string
-		plan             targetRegistrationResourceModel
-		state            *targetRegistrationResourceModel
+		name              string
+		plan              targetRegistrationResourceModel
+		state             *targetRegistrationResourceModel
 		wantErr, wantWarn string
-		rotates          bool
+		rotates           bool
 	}{
 		{"create, date ahead", model("2027-06-01T00:00:00Z", ""), nil, "", "", false},
 		{"create, date passed", model("2027-01-01T00:00:00Z", ""), nil, "in the past", "", false},
