@@ -62,7 +62,7 @@ func NewClientCertificateCredential(o ClientCertificateOptions) (Credential, err
 	}
 	authority := host + "/" + strings.TrimSpace(o.TenantID)
 	client, err := confidential.New(authority, strings.TrimSpace(o.ClientID), cred,
-		confidential.WithHTTPClient(hc), confidential.WithInstanceDiscovery(false))
+		confidential.WithHTTPClient(withTokenRetry(hc)), confidential.WithInstanceDiscovery(false))
 	if err != nil {
 		return nil, configError(SettingAuthorityHost, "invalid authority "+authority+": "+err.Error())
 	}

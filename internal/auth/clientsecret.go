@@ -67,7 +67,7 @@ func NewClientSecretCredential(o ClientSecretOptions) (Credential, error) {
 	}
 	authority := host + "/" + tenantID
 	client, err := confidential.New(authority, clientID, cred,
-		confidential.WithHTTPClient(hc),
+		confidential.WithHTTPClient(withTokenRetry(hc)),
 		// Instance discovery asks login.microsoftonline.com to vouch for the
 		// authority host. It is pointless for the known clouds (they are on
 		// MSAL's trusted list) and fails for private hosts or offline.

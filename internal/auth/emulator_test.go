@@ -250,3 +250,30 @@ func selfSigned(t *testing.T) (*x509.Certificate, []byte) {
 	b = append(b, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
 	return cert, b
 }
+
+// TestEmulatorSignInRetriesThrottling: one 429 or 503 from the token service is waited out
+// (Retry-After honoured), not reported as a credential problem.
+func TestEmulatorSignInRetriesThrottling(t *testing.T) {
+	for _, status := range []int{429, 503} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			e := startEmulator(t)
+			s := e.Seed()
+			e.Inject(emulator.Fault{Method: "POST", PathRegexp: "/oauth2/v2.0/token$", Status: status, RetryAfter: "0.2", Times: 1})
+			cred := credential(t, e, s.TenantID, s.BootstrapClientID, s.BootstrapSecret)
+			start := time.Now()
+			if _, err := cred.Token(context.Background(), graph); err != nil {
+				t.Fatalf("sign-in after one %d: %v", status, err)
+			}
+			var tokenCalls []emulator.Request
+			for _, r := range e.Requests() {
+				if strings.HasSuffix(r.Path, "/oauth2/v2.0/token") {
+					tokenCalls = append(tokenCalls, r)
+				}
+			}
+			if len(tokenCalls) != 2 || tokenCalls[0].Status != status || tokenCalls[1].Status != 200 ||
+				tokenCalls[1].Time.Sub(tokenCalls[0].Time) < 200*time.Millisecond || time.Since(start) < 200*time.Millisecond {
+				t.Fatalf("token calls %+v: want the throttled one, then one at least Retry-After later", tokenCalls)
+			}
+		})
+	}
+}

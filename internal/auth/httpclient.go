@@ -1,13 +1,17 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
 // NewHTTPClient returns the HTTP client for sign-in and Graph. It trusts the
@@ -66,4 +70,44 @@ func NewHTTPClient(caFile string) (*http.Client, error) {
 		},
 	}
 	return &http.Client{Transport: transport}, nil
+}
+
+// tokenRetry retries the token service's throttled or unavailable answers (429, 503, 504)
+// by the retry package's policy, for MSAL, whose own client gives up at once. Graph's client
+// has its own retry in its middleware, so the two never stack: this wraps only the
+// sign-in clients (withTokenRetry).
+type tokenRetry struct {
+	base   http.RoundTripper
+	policy retry.Policy
+}
+
+func (t tokenRetry) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	return t.policy.Send(req.Context(), req.Method+" "+req.URL.Path, func(int) (*http.Response, error) {
+		r := req.Clone(req.Context())
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		return t.base.RoundTrip(r)
+	})
+}
+
+// withTokenRetry is hc with the token service's throttling retried.
+func withTokenRetry(hc *http.Client) *http.Client {
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cp := *hc
+	cp.Transport = tokenRetry{base: base, policy: retry.Default}
+	return &cp
 }

@@ -16,6 +16,8 @@ import (
 	"syscall"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
 // entraError is the token endpoint's error body.
@@ -43,7 +45,14 @@ func fromMSAL(ctx context.Context, err error, authority, secret string) error {
 				body = []byte(rest)
 			}
 		}
-		return parseEntraError(ce.Resp.StatusCode, body, authority, secret)
+		e := parseEntraError(ce.Resp.StatusCode, body, authority, secret)
+		if retried := ce.Resp.Header.Get(retry.RetriedHeader); retried != "" {
+			// Throttling that outlasted the retries: nothing is wrong with the settings.
+			e.Setting = ""
+			e.fix = "Entra's token service kept throttling or was unavailable: the provider retried (" + retried +
+				"). Run the same command again in a few minutes; if many provider instances sign in at once, lower -parallelism."
+		}
+		return e
 	}
 	if e := transportError(err, authority, secret); e != nil {
 		return e

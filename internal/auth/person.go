@@ -100,7 +100,7 @@ func (o PersonOptions) scopes(resource string) []string {
 func (o PersonOptions) client() (public.Client, error) {
 	return public.New(o.ClientID,
 		public.WithAuthority(strings.TrimRight(o.AuthorityHost, "/")+"/"+o.TenantID),
-		public.WithHTTPClient(o.HTTPClient),
+		public.WithHTTPClient(withTokenRetry(o.HTTPClient)),
 		public.WithCache(&fileCache{path: o.CacheFile()}),
 		public.WithInstanceDiscovery(false))
 }

@@ -128,7 +128,12 @@ func (run *applyRun) awaitVisible(ctx context.Context) {
 		if err == nil && run.shows(ctx, reg, key) {
 			return
 		}
-		if time.Since(start)+delay > visibilityTimeout || !wait(ctx, delay) {
+		if time.Since(start)+delay > visibilityTimeout {
+			break
+		}
+		tflog.Info(ctx, "waiting for Entra replication: a read does not show the applied registration yet", map[string]any{
+			"object_id": objectID, "delay": delay.String(), "waited": time.Since(start).Round(time.Millisecond).String()})
+		if !wait(ctx, delay) {
 			break
 		}
 	}

@@ -501,7 +501,12 @@ func describeTenantError(err error) string {
 			"when a person signs in) and, for a person, one of the directory roles " + roles + ". Grant the missing one, or sign " +
 			"in as someone who holds them; what was done before is in state."
 	case terr.Status == 429 || terr.Status >= 500:
-		detail += "\n\nHow to fix it: the service is throttling or unavailable; run the same command again. Terraform state records what was done."
+		retried := ""
+		if terr.Retried != "" {
+			retried = " The provider retried (" + terr.Retried + ") before giving up."
+		}
+		detail += "\n\nHow to fix it: the service is throttling or unavailable." + retried + " Run the same command again; " +
+			"with many registrations, a lower -parallelism eases throttling."
 	}
 	if terr.RequestID != "" {
 		detail += "\n(request-id " + terr.RequestID + ")"

@@ -16,6 +16,8 @@ import (
 	jsonser "github.com/microsoft/kiota-serialization-json-go"
 	textser "github.com/microsoft/kiota-serialization-text-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
 // DefaultEndpoint is Microsoft Graph in the global cloud.
@@ -45,6 +47,9 @@ type Config struct {
 	// Backoff paces the retries that wait out Entra replication. Zero
 	// fields take DefaultBackoff's values.
 	Backoff Backoff
+	// Retry bounds the retries of throttled or unavailable calls; the zero value is
+	// retry.Default.
+	Retry retry.Policy
 }
 
 // Client makes typed Graph calls for one signed-in app. It is safe for
@@ -81,7 +86,7 @@ func New(cfg Config) (*Client, error) {
 		parent = cfg.HTTPClient.Transport
 	}
 	opts := core.GraphClientOptions{GraphServiceLibraryVersion: sdkVersion}
-	middleware, err := graphMiddleware(&opts)
+	middleware, err := graphMiddleware(&opts, cfg.Retry)
 	if err != nil {
 		return nil, fmt.Errorf("tenant: %w", err)
 	}
@@ -122,7 +127,7 @@ func New(cfg Config) (*Client, error) {
 // Our bodies are a few hundred bytes; gzip saves nothing worth that.
 //
 // kiota's RetryHandler is swapped for throttleRetry (see there why).
-func graphMiddleware(opts *core.GraphClientOptions) ([]khttp.Middleware, error) {
+func graphMiddleware(opts *core.GraphClientOptions, policy retry.Policy) ([]khttp.Middleware, error) {
 	kiota, err := khttp.GetDefaultMiddlewaresWithOptions(khttp.NewCompressionOptionsReference(false))
 	if err != nil {
 		return nil, err
@@ -130,7 +135,7 @@ func graphMiddleware(opts *core.GraphClientOptions) ([]khttp.Middleware, error) 
 	out := []khttp.Middleware{
 		core.NewGraphTelemetryHandler(opts),
 		khttp.NewUrlReplaceHandler(true, core.ReplacementPairs),
-		defaultThrottleRetry,
+		throttleRetry{policy: policy.OrDefault()},
 	}
 	for _, m := range kiota {
 		if _, isRetry := m.(*khttp.RetryHandler); !isRetry {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
 )
 
@@ -28,6 +29,10 @@ const (
 
 // fast keeps replication waits short; the emulator's lag is set per test.
 var fast = tenant.Backoff{Initial: 50 * time.Millisecond, Max: 400 * time.Millisecond, Timeout: 30 * time.Second}
+
+// quickRetry keeps throttling retries short: a persistent 429 gives up within 1.5 s, while a
+// Retry-After of 1 s still fits.
+var quickRetry = retry.Policy{Budget: 1500 * time.Millisecond, First: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond}
 
 func startEmulator(t *testing.T) *emulator.Emulator {
 	t.Helper()
@@ -65,6 +70,7 @@ func client(t *testing.T, e *emulator.Emulator, clientID, secret string, b tenan
 		},
 		HTTPClient: hc,
 		Backoff:    b,
+		Retry:      quickRetry,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -539,7 +545,7 @@ func TestThrottlingRetried(t *testing.T) {
 	e.Inject(emulator.Fault{Method: "GET", PathRegexp: "^/v1.0/users/", Status: 429, RetryAfter: "0"})
 	_, err = c.GetUser(ctx, e.Seed().Users[0].ID)
 	var te *tenant.Error
-	if !errors.As(err, &te) || te.Status != 429 || te.Code != "TooManyRequests" {
-		t.Fatalf("persistent 429: %v", err)
+	if !errors.As(err, &te) || te.Status != 429 || te.Code != "TooManyRequests" || !strings.Contains(te.Retried, "attempts over") {
+		t.Fatalf("persistent 429: %v (retried %q)", err, te.Retried)
 	}
 }

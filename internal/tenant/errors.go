@@ -7,6 +7,8 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
 // Sentinels for errors.Is on an *Error.
@@ -26,6 +28,9 @@ type Error struct {
 	RequestID string
 	Op        string
 	Details   []string
+	// Retried says what was retried, and for how long, when throttling outlasted the retry
+	// budget ("4 attempts over 5m0s"); empty otherwise.
+	Retried string
 }
 
 func (e *Error) Error() string {
@@ -40,6 +45,9 @@ func (e *Error) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
+	}
+	if e.Retried != "" {
+		b.WriteString(" (after " + e.Retried + " of retrying)")
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request-id " + e.RequestID + ")")
@@ -98,7 +106,8 @@ func mapError(op string, err error) error {
 	// ODataError.Error() dereferences fields that may be nil: never call it.
 	var oe *odataerrors.ODataError
 	if errors.As(err, &oe) {
-		e := &Error{Status: oe.ResponseStatusCode, Op: op, RequestID: headerValue(oe.ResponseHeaders, "request-id")}
+		e := &Error{Status: oe.ResponseStatusCode, Op: op, RequestID: headerValue(oe.ResponseHeaders, "request-id"),
+			Retried: headerValue(oe.ResponseHeaders, retry.RetriedHeader)}
 		if main := oe.GetErrorEscaped(); main != nil {
 			e.Code = deref(main.GetCode())
 			e.Message = deref(main.GetMessage())
@@ -115,7 +124,8 @@ func mapError(op string, err error) error {
 	}
 	var ae *abs.ApiError
 	if errors.As(err, &ae) {
-		return &Error{Status: ae.ResponseStatusCode, Message: ae.Message, Op: op, RequestID: headerValue(ae.ResponseHeaders, "request-id")}
+		return &Error{Status: ae.ResponseStatusCode, Message: ae.Message, Op: op, RequestID: headerValue(ae.ResponseHeaders, "request-id"),
+			Retried: headerValue(ae.ResponseHeaders, retry.RetriedHeader)}
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // Backoff paces retries that wait for Entra replication: the first wait is
@@ -49,8 +51,11 @@ func (c *Client) untilReplicated(ctx context.Context, call func() error, lagging
 			return err
 		}
 		if time.Since(start)+delay > c.backoff.Timeout {
+			tflog.Warn(ctx, "giving up waiting for Entra replication", map[string]any{"op": te.Op, "status": te.Status, "code": te.Code, "waited": time.Since(start).Round(time.Millisecond).String()})
 			return fmt.Errorf("%w (still failing after %s of waiting for Entra replication)", err, time.Since(start).Round(time.Second))
 		}
+		tflog.Info(ctx, "waiting for Entra replication before retrying", map[string]any{
+			"op": te.Op, "status": te.Status, "code": te.Code, "delay": delay.String(), "reason": "the object is not visible to this replica yet"})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -5,84 +5,56 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
-// throttleRetry retries a request that Graph answered with 429, 503 or 504,
-// waiting as its Retry-After header asks (seconds, fractions included, or an
-// HTTP date) or, without one, 1 s doubling per attempt.
+// throttleRetry retries a request that Graph answered with 429, 503 or 504, by the retry
+// package's policy: Retry-After honoured, a time budget bounded by the operation's deadline,
+// every wait logged.
 //
-// It replaces kiota's RetryHandler, which rewinds the one body reader that
-// the transport may still be reading from for the previous attempt: under
-// HTTP/2 a server can answer 429 before the body is sent, and the race
-// detector caught the two goroutines sharing that reader. Here every attempt
-// gets a reader of its own over the same bytes.
+// It replaces kiota's RetryHandler, which rewinds the one body reader that the transport may
+// still be reading from for the previous attempt: under HTTP/2 a server can answer 429 before
+// the body is sent, and the race detector caught the two goroutines sharing that reader. Here
+// every attempt gets a reader of its own over the same bytes.
 type throttleRetry struct {
-	maxRetries int
-	// maxTotal bounds the sum of the waits; past it the last answer stands.
-	maxTotal time.Duration
-}
-
-var defaultThrottleRetry = throttleRetry{maxRetries: 3, maxTotal: 3 * time.Minute}
-
-func retriedStatus(code int) bool {
-	return code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+	policy retry.Policy
 }
 
 // Intercept implements khttp.Middleware.
 func (h throttleRetry) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil && req.Body != http.NoBody {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close() // fully read; nothing to report
-		if err != nil {
-			return nil, err
-		}
-		body = b
+	body, err := readAll(req)
+	if err != nil {
+		return nil, err
 	}
-	var waited time.Duration
-	for attempt := 0; ; attempt++ {
-		r := req.Clone(req.Context())
-		if body != nil {
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.ContentLength = int64(len(body))
-			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		}
+	return h.policy.Send(req.Context(), req.Method+" "+req.URL.Path, func(attempt int) (*http.Response, error) {
+		r := withBody(req, body)
 		if attempt > 0 {
 			r.Header.Set("Retry-Attempt", strconv.Itoa(attempt))
 		}
-		resp, err := pipeline.Next(r, index)
-		if err != nil || !retriedStatus(resp.StatusCode) || attempt == h.maxRetries {
-			return resp, err
-		}
-		delay := retryDelay(resp.Header.Get("Retry-After"), attempt, time.Now())
-		if waited+delay > h.maxTotal {
-			return resp, nil
-		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // drain so the connection is reused
-		_ = resp.Body.Close()
-		t := time.NewTimer(delay)
-		select {
-		case <-req.Context().Done():
-			t.Stop()
-			return nil, req.Context().Err()
-		case <-t.C:
-		}
-		waited += delay
-	}
+		return pipeline.Next(r, index)
+	})
 }
 
-// retryDelay reads Retry-After, or backs off exponentially without it.
-func retryDelay(header string, attempt int, now time.Time) time.Duration {
-	header = strings.TrimSpace(header)
-	if secs, err := strconv.ParseFloat(header, 64); err == nil && secs >= 0 {
-		return time.Duration(secs * float64(time.Second))
+// readAll takes a request's body, once, so that every attempt can send it again.
+func readAll(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
 	}
-	if at, err := http.ParseTime(header); err == nil {
-		return max(at.Sub(now), 0)
+	b, err := io.ReadAll(req.Body)
+	_ = req.Body.Close() // fully read; nothing to report
+	return b, err
+}
+
+// withBody is a copy of req with a reader of its own over body.
+func withBody(req *http.Request, body []byte) *http.Request {
+	r := req.Clone(req.Context())
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return time.Second << attempt
+	return r
 }

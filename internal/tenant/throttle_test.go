@@ -2,37 +2,15 @@ package tenant
 
 import (
 	"testing"
-	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/retry"
 )
 
-func TestRetryDelay(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		header  string
-		attempt int
-		want    time.Duration
-	}{
-		{"2", 0, 2 * time.Second},
-		{"2.128", 0, 2128 * time.Millisecond}, // Graph sends fractions; kiota truncated them
-		{"0", 2, 0},
-		{"Thu, 26 Nov 2026 12:00:05 GMT", 0, 5 * time.Second},
-		{"Thu, 26 Nov 2026 11:59:00 GMT", 0, 0},
-		{"", 0, time.Second},
-		{"", 2, 4 * time.Second},
-		{"soon", 1, 2 * time.Second},
-	}
-	for _, tt := range tests {
-		if got := retryDelay(tt.header, tt.attempt, now); got != tt.want {
-			t.Errorf("retryDelay(%q, %d) = %v, want %v", tt.header, tt.attempt, got, tt.want)
-		}
-	}
-}
-
 func TestGraphMiddlewareRetriesOnce(t *testing.T) {
-	m, err := graphMiddleware(&core.GraphClientOptions{})
+	m, err := graphMiddleware(&core.GraphClientOptions{}, retry.Policy{})
 	if err != nil {
 		t.Fatal(err)
 	}
