@@ -18,7 +18,7 @@ import (
 // matches its path, e.g. "/v1.0/applications" or "/{tenant}/oauth2/v2.0/token" (every
 // endpoint, the token service's included); sub-requests of a JSON batch are matched by their
 // own path ("/v1.0/" + item url) and fail as batch items. The first Skip matches pass; after
-// that the fault fires Times times (0: every time).
+// that the fault fires Times times (0: every time), on every Every-th match.
 //
 // What it does, in the order a request meets it: Latency before the request is served; then
 // either Status instead of serving it, or the request served (its write done) followed by
@@ -26,9 +26,12 @@ import (
 // AnswerDelay, the answer held back (set it longer than the client waits to model a client
 // timeout). For a batch item, the answer lost or delayed is the batch's.
 type Fault struct {
-	Method     string        `json:"method,omitempty"`
-	PathRegexp string        `json:"pathRegexp,omitempty"`
-	Skip       int           `json:"skip,omitempty"`
+	Method     string `json:"method,omitempty"`
+	PathRegexp string `json:"pathRegexp,omitempty"`
+	Skip       int    `json:"skip,omitempty"`
+	// Every makes the fault fire on every Every-th matching request only (2: every second
+	// one), as a throttling storm does; 0 or 1: on each.
+	Every      int           `json:"every,omitempty"`
 	Times      int           `json:"times,omitempty"`
 	Status     int           `json:"status,omitempty"`
 	Code       string        `json:"code,omitempty"`       // Graph error code, or OAuth error for token endpoints; default per status
@@ -148,7 +151,7 @@ func (s *faultSet) match(method, path string) (Fault, bool) {
 			continue
 		}
 		f.matches++
-		if f.matches <= f.Skip || (f.Times > 0 && f.fired >= f.Times) {
+		if f.matches <= f.Skip || (f.Times > 0 && f.fired >= f.Times) || (f.Every > 1 && (f.matches-f.Skip)%f.Every != 0) {
 			continue
 		}
 		if hit == nil {

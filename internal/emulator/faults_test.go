@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,20 @@ func TestFaultsFile(t *testing.T) {
 	}
 	if _, err := emulator.Start(emulator.Options{FaultsFile: bad}); err == nil {
 		t.Fatal("started with an invalid faults file")
+	}
+}
+
+// TestFaultEvery: a fault with Every fires on every Every-th matching request only.
+func TestFaultEvery(t *testing.T) {
+	e := start(t, emulator.Options{})
+	tok := bootstrapToken(t, e)
+	e.Inject(emulator.Fault{PathRegexp: "^/v1.0/organization$", Status: 429, Every: 2})
+	var got []int
+	for range 6 {
+		status, _ := rawGraph(t, e, "GET", "/v1.0/organization", tok, nil)
+		got = append(got, status)
+	}
+	if want := []int{200, 429, 200, 429, 200, 429}; !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
 	}
 }
