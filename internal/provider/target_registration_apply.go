@@ -181,7 +181,16 @@ func permissionSummary(apis []desiredAPI) string {
 
 // create registers the application and brings it to the desired state.
 func (run *applyRun) create(ctx context.Context, plan targetRegistrationResourceModel) {
-	app, err := run.client.CreateApplication(ctx, run.desired.displayName, run.desired.requiredResourceAccess())
+	tag := newCreationTag()
+	app, err := run.client.CreateApplication(ctx, run.desired.displayName, run.desired.requiredResourceAccess(), managedTag, tag)
+	if look, waitFor := lookFor(err); err != nil && look {
+		// Graph may have made it although its answer never came: find it by this attempt's tag
+		// before reporting a failure that would leave it behind.
+		tflog.Warn(ctx, "the create call got no definite answer; looking for the application it may have made", map[string]any{"error": err.Error()})
+		if found := findCreated(ctx, run.client, run.desired.displayName, tag, waitFor); found != nil {
+			app, err = found, nil
+		}
+	}
 	if err != nil {
 		run.fail(ctx, stepRegister, "Cannot register the application", err)
 		return
@@ -230,6 +239,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	st := plan
 	st.ID, st.ObjectID, st.ClientID = prior.ID, prior.ObjectID, prior.ClientID
 	st.TenantID = types.StringValue(run.tenantID)
+	st.AdminConsentURL = types.StringValue(run.consentURL(prior.ClientID.ValueString()))
 	st.ClientSecret, st.ClientSecretKeyID, st.ClientSecretExpiresAt = prior.ClientSecret, prior.ClientSecretKeyID, prior.ClientSecretExpiresAt
 	st.ServicePrincipalID = types.StringNull()
 	if reg.ServicePrincipal != nil {

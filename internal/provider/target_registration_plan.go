@@ -171,6 +171,12 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		return
 	}
 	plan.TenantID = types.StringValue(r.data.tenantID)
+	if state == nil {
+		checkOrphans(ctx, client, plan, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 
 	if plan.APIPermissions.IsUnknown() || plan.GrantAdminConsent.IsUnknown() {
 		plan.GrantedPermissions = types.SetUnknown(permissionObjectType)

@@ -110,6 +110,7 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		APIPermissions:             types.SetNull(permissionObjectType),
 		GrantAdminConsent:          types.BoolValue(true),
 		ConsentHandoff:             types.BoolValue(false),
+		AdoptExisting:              types.BoolValue(false),
 		AdminConsentURL:            types.StringNull(),
 		ClientSecretDisplayName:    types.StringValue(defaultSecretDisplayName),
 		ClientSecretLifetimeDays:   types.Int64Null(),

@@ -60,6 +60,7 @@ type targetRegistrationResourceModel struct {
 	APIPermissions             types.Set      `tfsdk:"api_permissions"`
 	GrantAdminConsent          types.Bool     `tfsdk:"grant_admin_consent"`
 	ConsentHandoff             types.Bool     `tfsdk:"consent_handoff"`
+	AdoptExisting              types.Bool     `tfsdk:"adopt_existing"`
 	AdminConsentURL            types.String   `tfsdk:"admin_consent_url"`
 	ClientSecretDisplayName    types.String   `tfsdk:"client_secret_display_name"`
 	ClientSecretLifetimeDays   types.Int64    `tfsdk:"client_secret_lifetime_days"`
@@ -189,6 +190,12 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 					"consent is pending until the consented permissions match `api_permissions`. For an Application Administrator, " +
 					"or an application holding only `Application.ReadWrite.OwnedBy`. Needs `grant_admin_consent = false`. Default `false`.",
 			},
+			"adopt_existing": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "When creating, take over an application of the same `display_name` that this provider " +
+					"registered but no state holds (left by an apply that was interrupted after the application was made) " +
+					"instead of failing the plan with the import command. Default `false`.",
+			},
 			"admin_consent_url": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The admin consent page of the application: an administrator who opens it, signs in and accepts " +
@@ -294,7 +301,23 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 	if run == nil {
 		return
 	}
-	run.create(ctx, plan)
+	orphans, err := managedOrphans(ctx, run.client, plan.DisplayName.ValueString())
+	switch {
+	case err != nil:
+		addTenantError(&resp.Diagnostics, "Cannot look for an earlier registration of this name", err)
+		return
+	case len(orphans) == 1 && plan.AdoptExisting.ValueBool():
+		tflog.Info(ctx, "adopting an application this provider made earlier", map[string]any{"object_id": orphans[0].ObjectID})
+		run.update(ctx, plan, importedState(orphans[0]), nil)
+	case len(orphans) > 0:
+		// Checked again here, after any destroy this apply ran first: what is left is a
+		// registration no state holds. Nothing is written.
+		summary, detail := orphanError(plan.DisplayName.ValueString(), orphans)
+		resp.Diagnostics.AddAttributeError(path.Root("display_name"), summary, detail)
+		return
+	default:
+		run.create(ctx, plan)
+	}
 	resp.Diagnostics.Append(run.diags...)
 	// Whatever happened, state records what exists: a partial registration is
 	// saved (and tainted by Terraform when there was an error), so the next

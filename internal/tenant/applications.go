@@ -10,17 +10,21 @@ import (
 )
 
 // appSelect is what Application holds; asking for no more keeps replies small.
-var appSelect = []string{"id", "appId", "displayName", "requiredResourceAccess", "passwordCredentials"}
+var appSelect = []string{"id", "appId", "displayName", "requiredResourceAccess", "passwordCredentials", "tags"}
 
 func (c *Client) applications() *applications.ApplicationsRequestBuilder {
 	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter)
 }
 
-// CreateApplication registers an app, single-tenant, requesting access.
-func (c *Client) CreateApplication(ctx context.Context, displayName string, access []ResourceAccess) (*Application, error) {
+// CreateApplication registers an app, single-tenant, requesting access, with tags (the
+// provider's marks, so that an app whose creation answer was lost can be found again).
+func (c *Client) CreateApplication(ctx context.Context, displayName string, access []ResourceAccess, tags ...string) (*Application, error) {
 	const op = "CreateApplication"
 	body := models.NewApplication()
 	body.SetDisplayName(ptr(displayName))
+	if len(tags) > 0 {
+		body.SetTags(tags)
+	}
 	// Graph's default audience admits other tenants and personal accounts;
 	// a migration app acts on this tenant only.
 	body.SetSignInAudience(ptr("AzureADMyOrg"))
@@ -36,6 +40,22 @@ func (c *Client) CreateApplication(ctx context.Context, displayName string, acce
 		return nil, mapError(op, err)
 	}
 	return toApplication(app), nil
+}
+
+// ApplicationsNamed lists the applications whose display name is displayName.
+func (c *Client) ApplicationsNamed(ctx context.Context, displayName string) ([]*Application, error) {
+	const op = "ApplicationsNamed"
+	res, err := c.applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: eq("displayName", displayName), Select: appSelect},
+	})
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	var out []*Application
+	for _, a := range res.GetValue() {
+		out = append(out, toApplication(a))
+	}
+	return out, nil
 }
 
 // GetApplication reads an app by object ID; ErrNotFound if it is gone.

@@ -16,7 +16,7 @@ func toApplication(m models.Applicationable) *Application {
 	if m == nil {
 		return nil
 	}
-	a := &Application{ObjectID: deref(m.GetId()), AppID: deref(m.GetAppId()), DisplayName: deref(m.GetDisplayName())}
+	a := &Application{ObjectID: deref(m.GetId()), AppID: deref(m.GetAppId()), DisplayName: deref(m.GetDisplayName()), Tags: m.GetTags()}
 	for _, rra := range m.GetRequiredResourceAccess() {
 		if rra == nil {
 			continue

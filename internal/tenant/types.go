@@ -9,6 +9,8 @@ type Application struct {
 	DisplayName            string
 	RequiredResourceAccess []ResourceAccess
 	Passwords              []Password
+	// Tags are the application's tags, where the provider marks what it creates.
+	Tags []string
 }
 
 // ResourceAccess lists the permissions an app requests on one resource API,

@@ -1,0 +1,93 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+)
+
+// exactlyOne checks in the tenant that one live application is named name, and that state
+// holds that one.
+func exactlyOne(e *emulator.Emulator, name string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		var ids []string
+		for _, a := range e.Portal().Applications() {
+			if a.DisplayName == name {
+				ids = append(ids, a.ObjectID)
+			}
+		}
+		if len(ids) != 1 {
+			return fmt.Errorf("%d applications named %q in the tenant (%v), want exactly one", len(ids), name, ids)
+		}
+		if rs := s.RootModule().Resources[resourceName]; rs == nil || rs.Primary.ID != ids[0] {
+			return fmt.Errorf("state holds %v, the tenant %s", rs, ids[0])
+		}
+		return nil
+	}
+}
+
+// TestAccTargetRegistration_createAnswerLost: Graph registers the application but its answer
+// is lost (the connection reset after the write): the apply finds the application by its
+// creation tag and completes it, without a second one.
+func TestAccTargetRegistration_createAnswerLost(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-answer-lost"
+	e.Inject(emulator.Fault{Method: "POST", PathRegexp: "^/v1.0/applications$", LoseAnswer: true, Times: 1})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{{
+			Config: registrationConfig(e, name, ""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				exactlyOne(e, name),
+				tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil),
+			),
+		}},
+	})
+}
+
+// TestAccTargetRegistration_orphanFoundAgain: an application this provider made that no state
+// holds (as after terraform was killed right after the create) stops the next apply, before
+// any write, with the import command; adopt_existing takes it over; never a second one.
+func TestAccTargetRegistration_orphanFoundAgain(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-orphan"
+	config := registrationConfig(e, name, "")
+	forget := acctest.ProviderBlock(e) + `
+removed {
+  from = stellar_target_registration.test
+  lifecycle {
+    destroy = false
+  }
+}
+`
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{Config: config},
+			// The state forgets the registration; the tenant keeps it.
+			{Config: forget},
+			{Config: config, ExpectError: regexp.MustCompile(`(?s)registration\s+of\s+this\s+name\s+already\s+exists.*terraform\s+import.*adopt_existing`)},
+			{
+				Config: registrationConfig(e, name, "adopt_existing = true"),
+				Check:  resource.ComposeAggregateTestCheckFunc(exactlyOne(e, name), tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil)),
+			},
+			{
+				Config:           registrationConfig(e, name, "adopt_existing = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
