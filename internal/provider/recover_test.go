@@ -91,3 +91,47 @@ removed {
 		},
 	})
 }
+
+// TestAccTargetRegistration_destroyFinishes: destroy with permanently_delete_on_destroy
+// finishes whatever the tenant answers: a DELETE whose answer is lost, a 404 from a replica
+// that has not seen the application, a purge whose answer is lost; and a purge that fails
+// leaves the registration in state, so the next destroy purges it.
+func TestAccTargetRegistration_destroyFinishes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		faults []emulator.Fault
+		failed bool // the first destroy fails; the next one finishes
+	}{
+		{"delete answer lost", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/applications/", LoseAnswer: true, Times: 1}}, false},
+		{"delete 404 from a lagging replica", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/applications/", Status: 404, Times: 1}}, false},
+		{"purge answer lost", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", LoseAnswer: true, Times: 1}}, false},
+		{"purge fails", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", Status: 500, Times: 2}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := acctest.StartEmulator(t, emulator.Options{})
+			name := "stellar-destroy-" + tc.name
+			config := registrationConfig(e, name, "")
+			destroy := resource.TestStep{Config: config, Destroy: true, PreConfig: func() {
+				for _, f := range tc.faults {
+					e.Inject(f)
+				}
+			}}
+			steps := []resource.TestStep{{Config: config}}
+			if tc.failed {
+				failing := destroy
+				failing.ExpectError = regexp.MustCompile(`cannot\s+be\s+removed\s+from\s+deleted\s+items`)
+				steps = append(steps, failing, resource.TestStep{Config: config, Destroy: true, PreConfig: e.ClearFaults})
+			} else {
+				steps = append(steps, destroy)
+			}
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             noApplicationLeft(e, name),
+				Steps:                    steps,
+			})
+		})
+	}
+}

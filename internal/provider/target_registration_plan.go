@@ -217,6 +217,14 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		plan.ServicePrincipalID = types.StringNull()
 	}
 
+	if state != nil && awaitingPurgeOf(ctx, req.Private, &resp.Diagnostics) {
+		// Deleted but not purged by an earlier destroy: replace it, which purges the old one.
+		plan.ID, plan.ObjectID, plan.ClientID = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("object_id"))
+		resp.Diagnostics.AddWarning("The registration is in deleted items",
+			"The application was deleted but not purged (permanently_delete_on_destroy is true): this plan purges it and "+
+				"registers it anew.")
+	}
 	planSecret(&plan, state, r.data.now(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

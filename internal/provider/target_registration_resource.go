@@ -346,6 +346,9 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 
 	reg, err := client.ReadRegistration(ctx, state.ObjectID.ValueString())
 	if errors.Is(err, tenant.ErrNotFound) {
+		if r.awaitingPurge(ctx, client, state, resp) {
+			return
+		}
 		tflog.Info(ctx, "application no longer exists; removing it from state", map[string]any{"object_id": state.ObjectID.ValueString()})
 		resp.State.RemoveResource(ctx)
 		return
@@ -411,16 +414,12 @@ func (r *TargetRegistrationResource) Delete(ctx context.Context, req resource.De
 	defer cancel()
 
 	objectID := state.ObjectID.ValueString()
-	// Deleting the application removes its service principal, role
-	// assignments and grants with it, in one call.
-	err := client.DeleteApplication(ctx, objectID)
-	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+	if err := deleteConfirmed(ctx, client, objectID); err != nil {
 		addTenantError(&resp.Diagnostics, "Cannot delete the application", err)
 		return
 	}
 	if state.PermanentlyDeleteOnDestroy.ValueBool() {
-		err := client.PurgeDeletedApplication(ctx, objectID)
-		if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		if err := purgeConfirmed(ctx, client, objectID); err != nil {
 			addTenantError(&resp.Diagnostics, "The application was deleted but cannot be removed from deleted items", err)
 			return
 		}

@@ -354,11 +354,13 @@ func TestAccTargetRegistration_drift(t *testing.T) {
 			action: plancheck.ResourceActionUpdate,
 		},
 		{
+			// With permanently_delete_on_destroy the deleted application, restorable in
+			// deleted items, is purged as the new one is registered: a replacement.
 			name: "application deleted",
 			change: func(t *testing.T, e *emulator.Emulator, app emulator.Application) {
 				mustPortal(t, e.Portal().DeleteApplication(app.ObjectID))
 			},
-			action: plancheck.ResourceActionCreate,
+			action: plancheck.ResourceActionDestroyBeforeCreate,
 		},
 	}
 	for _, tt := range tests {

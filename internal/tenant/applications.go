@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
@@ -111,6 +112,18 @@ func (c *Client) UpdateApplication(ctx context.Context, objectID string, display
 // its service principal goes with it); ErrNotFound when it is already gone.
 func (c *Client) DeleteApplication(ctx context.Context, objectID string) error {
 	return mapError("DeleteApplication", c.applications().ByApplicationId(objectID).Delete(ctx, nil))
+}
+
+// InDeletedItems reports whether the application objectID waits in the deleted items
+// container (deleted, not purged).
+func (c *Client) InDeletedItems(ctx context.Context, objectID string) (bool, error) {
+	_, err := directory.NewDirectoryRequestBuilderInternal(map[string]string{}, c.adapter).
+		DeletedItems().ByDirectoryObjectId(objectID).Get(ctx, nil)
+	err = mapError("InDeletedItems", err)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // PurgeDeletedApplication removes a soft-deleted app for good, freeing its
