@@ -15,6 +15,9 @@ const (
 	graphContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 	graphMetadata    = "https://graph.microsoft.com/v1.0/$metadata#"
 	graphTimeFormat  = "2006-01-02T15:04:05Z"
+	// credentialTimeFormat is how Graph writes a credential's start and end: with seven
+	// fractional digits ("2019-09-09T19:50:29.3086381Z", password-credential docs).
+	credentialTimeFormat = "2006-01-02T15:04:05.0000000Z"
 )
 
 // Permission sets: any one of the listed permissions allows the operation, as in the

@@ -333,10 +333,10 @@ func renderApplication(a *application) map[string]any {
 		keys = append(keys, map[string]any{
 			"customKeyIdentifier": base64.StdEncoding.EncodeToString(k.sha1),
 			"displayName":         k.displayName,
-			"endDateTime":         k.end.Format(graphTimeFormat),
+			"endDateTime":         k.end.UTC().Format(credentialTimeFormat),
 			"key":                 nil,
 			"keyId":               k.keyID,
-			"startDateTime":       k.start.Format(graphTimeFormat),
+			"startDateTime":       k.start.UTC().Format(credentialTimeFormat),
 			"type":                "AsymmetricX509Cert",
 			"usage":               "Verify",
 		})
@@ -400,10 +400,10 @@ func renderPassword(p *password) map[string]any {
 	return map[string]any{
 		"customKeyIdentifier": nil,
 		"displayName":         nullIfEmpty(p.displayName),
-		"endDateTime":         p.end.Format(graphTimeFormat),
+		"endDateTime":         p.end.UTC().Format(credentialTimeFormat),
 		"hint":                p.hint,
 		"keyId":               p.keyID,
 		"secretText":          nil,
-		"startDateTime":       p.start.Format(graphTimeFormat),
+		"startDateTime":       p.start.UTC().Format(credentialTimeFormat),
 	}
 }

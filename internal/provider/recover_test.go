@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -134,4 +135,83 @@ func TestAccTargetRegistration_destroyFinishes(t *testing.T) {
 			})
 		})
 	}
+}
+
+// passwordsAre checks in the tenant that name's application holds exactly the secret state
+// holds, plus extra key IDs.
+func passwordsAre(e *emulator.Emulator, name string, extra ...*string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		app, ok := findApp(e, name)
+		if !ok {
+			return fmt.Errorf("no application %q", name)
+		}
+		want := map[string]bool{s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"]: true}
+		for _, k := range extra {
+			want[*k] = true
+		}
+		if len(app.Passwords) != len(want) {
+			return fmt.Errorf("application %q has %d secrets %+v, want %d", name, len(app.Passwords), app.Passwords, len(want))
+		}
+		for _, p := range app.Passwords {
+			if !want[p.KeyID] {
+				return fmt.Errorf("secret %s (%s) is on the application but neither in state nor expected", p.KeyID, p.DisplayName)
+			}
+		}
+		return nil
+	}
+}
+
+// TestAccTargetRegistration_secretAnswerLost: addPassword makes the secret but its answer,
+// the only copy of the value, is lost: the apply removes that secret (nobody can use it) and
+// adds another, which state holds. No working secret is left untracked.
+func TestAccTargetRegistration_secretAnswerLost(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-secret-answer-lost"
+	e.Inject(emulator.Fault{Method: "POST", PathRegexp: "/addPassword$", LoseAnswer: true, Times: 1})
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{{
+			Config: registrationConfig(e, name, ""),
+			Check:  resource.ComposeAggregateTestCheckFunc(exactlyOne(e, name), passwordsAre(e, name)),
+		}},
+	})
+}
+
+// TestAccTargetRegistration_untrackedSecret: a secret of the provider's that state does not
+// hold (as a rotation killed after addPassword leaves) shows in the plan and the apply
+// removes it; a secret made by hand is left alone.
+func TestAccTargetRegistration_untrackedSecret(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-untracked-secret"
+	config := registrationConfig(e, name, "")
+	var byHand string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					app, _ := findApp(e, name)
+					if _, _, err := e.Portal().AddPassword(app.ObjectID, "stellar-migrator (managed by Terraform)", time.Time{}); err != nil {
+						t.Fatal(err)
+					}
+					pw, _, err := e.Portal().AddPassword(app.ObjectID, "made by hand", time.Time{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					byHand = pw.KeyID
+				},
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)}},
+				Check:            passwordsAre(e, name, &byHand),
+			},
+			{Config: config, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
 }

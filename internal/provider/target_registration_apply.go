@@ -206,6 +206,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	st.ClientSecret = types.StringNull()
 	st.ClientSecretKeyID = types.StringNull()
 	st.ClientSecretExpiresAt = types.StringNull()
+	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	run.state = &st
 	run.setGranted(ctx, nil, nil, nil)
 	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
@@ -241,6 +242,12 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	st.TenantID = types.StringValue(run.tenantID)
 	st.AdminConsentURL = types.StringValue(run.consentURL(prior.ClientID.ValueString()))
 	st.ClientSecret, st.ClientSecretKeyID, st.ClientSecretExpiresAt = prior.ClientSecret, prior.ClientSecretKeyID, prior.ClientSecretExpiresAt
+	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
+	// Secrets of this provider's that no state held (an interrupted apply's): nobody holds
+	// their value, so they go, with the replaced ones.
+	var untracked []string
+	run.diags.Append(prior.UntrackedSecretKeyIDs.ElementsAs(ctx, &untracked, true)...)
+	run.retired = append(run.retired, untracked...)
 	st.ServicePrincipalID = types.StringNull()
 	if reg.ServicePrincipal != nil {
 		st.ServicePrincipalID = types.StringValue(reg.ServicePrincipal.ObjectID)
@@ -298,6 +305,63 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	run.awaitVisible(ctx)
 }
 
+// addPasswordOnce adds the secret, and makes sure that a call whose answer was lost leaves no
+// secret behind that nobody holds: each attempt's start time is its own, so the secret it
+// made is found (by that start time and the name) and removed before the one retry.
+func (run *applyRun) addPasswordOnce(ctx context.Context, objectID string, end time.Time) (*tenant.Password, error) {
+	start := time.Now().UTC().Truncate(time.Millisecond)
+	pw, err := run.client.AddPasswordStarting(ctx, objectID, run.desired.secretName, start, end)
+	look, within := lookFor(err)
+	if err == nil || !look {
+		return pw, err
+	}
+	clean := run.removeLostSecret(ctx, objectID, start, within)
+	if within == 0 || !clean || ctx.Err() != nil {
+		// Graph answered with an error (it made nothing, or what it made is gone now), or the
+		// apply is over: report it; the next apply adds the secret.
+		return nil, err
+	}
+	tflog.Info(ctx, "adding the client secret again, after a call without an answer", map[string]any{"object_id": objectID})
+	return run.client.AddPasswordStarting(ctx, objectID, run.desired.secretName, time.Now().UTC().Truncate(time.Millisecond), end)
+}
+
+// removeLostSecret finds the secret an addPassword without an answer made (this provider's
+// name, that start time) and removes it: its value was in the lost answer, so nobody can use
+// it, and it must not stay a working credential. It reports whether the application is clean.
+func (run *applyRun) removeLostSecret(ctx context.Context, objectID string, start time.Time, within time.Duration) bool {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+	}
+	deadline := time.Now().Add(within)
+	for delay := 500 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		app, err := run.client.GetApplication(ctx, objectID)
+		if err == nil {
+			for _, p := range app.Passwords {
+				// The start time is this call's own; a second's tolerance covers a service that
+				// keeps less precision. The secret state holds is never the lost one.
+				if p.DisplayName == run.desired.secretName && p.Start.Sub(start).Abs() < time.Second && !run.holds(p.KeyID) {
+					tflog.Warn(ctx, "removing the secret a call without an answer made", map[string]any{"key_id": p.KeyID})
+					return run.client.RemovePassword(ctx, objectID, p.KeyID) == nil
+				}
+			}
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return err == nil // looked, found none: nothing was made
+		}
+		tflog.Info(ctx, "looking for a secret a call without an answer may have made", map[string]any{"delay": delay.String()})
+		if !wait(ctx, delay) {
+			return false
+		}
+	}
+}
+
+// holds reports whether the run's state holds the secret keyID.
+func (run *applyRun) holds(keyID string) bool {
+	return run.state != nil && run.state.ClientSecretKeyID.ValueString() == keyID
+}
+
 // removeRetired removes the secrets this or an earlier apply replaced. A
 // key it cannot remove stays in run.retired, which the resource keeps in
 // private state, so the next apply tries again instead of leaving an old
@@ -329,7 +393,7 @@ func (run *applyRun) removeRetired(ctx context.Context, app *tenant.Application)
 
 func (run *applyRun) addSecret(ctx context.Context, objectID string) bool {
 	end := run.desired.secretEndTime(time.Now())
-	pw, err := run.client.AddPassword(ctx, objectID, run.desired.secretName, end)
+	pw, err := run.addPasswordOnce(ctx, objectID, end)
 	if err != nil {
 		run.fail(ctx, stepSecret, "Cannot create the client secret", err)
 		return false

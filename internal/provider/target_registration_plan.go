@@ -225,6 +225,8 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 			"The application was deleted but not purged (permanently_delete_on_destroy is true): this plan purges it and "+
 				"registers it anew.")
 	}
+	// What state does not hold is not wanted: the apply removes it.
+	plan.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	planSecret(&plan, state, r.data.now(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -18,7 +20,7 @@ import (
 // permissions as the portal shows them, what is consented, and whether the
 // secret still exists. Differences from the configuration then show in the
 // next plan.
-func observe(ctx context.Context, client *tenant.Client, prior targetRegistrationResourceModel, reg *tenant.Registration) (targetRegistrationResourceModel, diag.Diagnostics) {
+func observe(ctx context.Context, client *tenant.Client, prior targetRegistrationResourceModel, reg *tenant.Registration, trackedSince time.Time) (targetRegistrationResourceModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	st := prior
 	app := reg.Application
@@ -86,6 +88,9 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 	st.GrantedPermissions, d = permissionSetValue(ctx, grantedModels(labels, byObjectID, principalID, reg.Assignments, reg.Grants))
 	diags.Append(d...)
 
+	st.UntrackedSecretKeyIDs, d = untrackedSecrets(ctx, prior, app, trackedSince, &diags)
+	diags.Append(d...)
+
 	// The secret's value cannot be read back; its key ID tells whether it
 	// still exists. A missing one plans a new secret.
 	if key := prior.ClientSecretKeyID.ValueString(); key != "" &&
@@ -95,6 +100,32 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 		st.ClientSecretExpiresAt = types.StringNull()
 	}
 	return st, diags
+}
+
+// untrackedSecrets lists the application's secrets that this provider made (its secret
+// name) since state has tracked the registration, but that state does not hold; and warns of
+// the others (made by hand, or before an import), which are left alone.
+func untrackedSecrets(ctx context.Context, prior targetRegistrationResourceModel, app *tenant.Application, since time.Time, diags *diag.Diagnostics) (types.Set, diag.Diagnostics) {
+	held := prior.ClientSecretKeyID.ValueString()
+	name := prior.ClientSecretDisplayName.ValueString()
+	untracked := []string{}
+	var byHand []string
+	for _, p := range app.Passwords {
+		switch {
+		case p.KeyID == held:
+		case p.DisplayName == name && !p.Start.Before(since):
+			untracked = append(untracked, p.KeyID)
+		default:
+			byHand = append(byHand, p.KeyID+" ("+p.DisplayName+")")
+		}
+	}
+	if len(byHand) > 0 {
+		diags.AddWarning("Other secrets are on the application",
+			"Application "+app.DisplayName+" has client secrets that state does not hold and this provider did not make since "+
+				"it manages the registration (made by hand, or before an import): "+strings.Join(byHand, ", ")+
+				". They are left alone; remove them in the Entra admin center (Certificates & secrets) if the migration tool does not use them.")
+	}
+	return types.SetValueFrom(ctx, types.StringType, untracked)
 }
 
 // importedState is the state an import starts from: the application's
@@ -122,6 +153,7 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		ClientSecret:               types.StringNull(),
 		ClientSecretKeyID:          types.StringNull(),
 		ClientSecretExpiresAt:      types.StringNull(),
+		UntrackedSecretKeyIDs:      types.SetValueMust(types.StringType, nil),
 		GrantedPermissions:         types.SetNull(permissionObjectType),
 		Steps:                      types.ListNull(stepObjectType),
 		Timeouts:                   timeouts.Value{Object: types.ObjectNull(timeoutTypes)},

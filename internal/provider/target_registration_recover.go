@@ -135,3 +135,27 @@ func findCreated(ctx context.Context, client *tenant.Client, name, tag string, w
 
 // findCreatedFor bounds the search: Entra shows new applications within seconds as a rule.
 const findCreatedFor = 30 * time.Second
+
+// privateTrackedSince is when state began tracking the registration (created or imported):
+// secrets of the provider's name made before, during an import's earlier life, are not
+// taken for untracked ones.
+const privateTrackedSince = "tracked_since"
+
+func setTrackedSince(ctx context.Context, private privateWriter, t time.Time) diag.Diagnostics {
+	return private.SetKey(ctx, privateTrackedSince, []byte(`"`+t.UTC().Format(time.RFC3339Nano)+`"`))
+}
+
+func trackedSince(ctx context.Context, private privateReader) (time.Time, diag.Diagnostics) {
+	if private == nil {
+		return time.Time{}, nil
+	}
+	raw, d := private.GetKey(ctx, privateTrackedSince)
+	if len(raw) < 2 {
+		return time.Time{}, d
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(raw[1:len(raw)-1]))
+	if err != nil {
+		return time.Time{}, d
+	}
+	return t, d
+}

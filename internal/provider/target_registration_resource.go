@@ -73,6 +73,7 @@ type targetRegistrationResourceModel struct {
 	TenantID                   types.String   `tfsdk:"tenant_id"`
 	ClientSecret               types.String   `tfsdk:"client_secret"`
 	ClientSecretKeyID          types.String   `tfsdk:"client_secret_key_id"`
+	UntrackedSecretKeyIDs      types.Set      `tfsdk:"untracked_client_secret_key_ids"`
 	ClientSecretExpiresAt      types.String   `tfsdk:"client_secret_expires_at"`
 	GrantedPermissions         types.Set      `tfsdk:"granted_permissions"`
 	Steps                      types.List     `tfsdk:"steps"`
@@ -226,6 +227,13 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				Computed: true, MarkdownDescription: "The key ID of the secret (not the secret).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"untracked_client_secret_key_ids": schema.SetAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Key IDs of secrets on the application that carry `client_secret_display_name` but that " +
+					"state does not hold: made by an apply whose answer was lost or that was killed, so nobody holds their value. " +
+					"They show in the plan and the next apply removes them. Secrets with other names (made by hand) are reported " +
+					"by a warning and left alone.",
+			},
 			"client_secret_expires_at": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "When the secret expires (RFC 3339).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -301,6 +309,7 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 	if run == nil {
 		return
 	}
+	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
 	orphans, err := managedOrphans(ctx, run.client, plan.DisplayName.ValueString())
 	switch {
 	case err != nil:
@@ -308,7 +317,13 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 		return
 	case len(orphans) == 1 && plan.AdoptExisting.ValueBool():
 		tflog.Info(ctx, "adopting an application this provider made earlier", map[string]any{"object_id": orphans[0].ObjectID})
-		run.update(ctx, plan, importedState(orphans[0]), nil)
+		// Nobody holds the secrets the interrupted apply made: they go.
+		prior := importedState(orphans[0])
+		prior.ClientSecretDisplayName = plan.ClientSecretDisplayName
+		var d diag.Diagnostics
+		prior.UntrackedSecretKeyIDs, d = untrackedSecrets(ctx, prior, orphans[0], time.Time{}, &d)
+		resp.Diagnostics.Append(d...)
+		run.update(ctx, plan, prior, nil)
 	case len(orphans) > 0:
 		// Checked again here, after any destroy this apply ran first: what is left is a
 		// registration no state holds. Nothing is written.
@@ -357,7 +372,9 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 		addTenantError(&resp.Diagnostics, "Cannot read the registration", err)
 		return
 	}
-	newState, d := observe(ctx, client, state, reg)
+	since, d := trackedSince(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	newState, d := observe(ctx, client, state, reg, since)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -453,6 +470,8 @@ func (r *TargetRegistrationResource) ImportState(ctx context.Context, req resour
 	}
 	state := importedState(app)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	// Its secrets so far are not this state's to remove: the migration tool may use them.
+	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
 }
 
 // addTenantError turns a tenant error into a diagnostic that names Graph's code and what to do.

@@ -138,10 +138,19 @@ func (c *Client) PurgeDeletedApplication(ctx context.Context, objectID string) e
 // two years). The result is the only place the secret's text ever appears.
 // A 404 is retried as replication lag: the app is typically seconds old.
 func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (*Password, error) {
+	return c.AddPasswordStarting(ctx, objectID, displayName, time.Time{}, end)
+}
+
+// AddPasswordStarting is AddPassword with the secret's start time given (zero: now). A start
+// time unique to the call finds the secret again when the call's answer is lost.
+func (c *Client) AddPasswordStarting(ctx context.Context, objectID, displayName string, start, end time.Time) (*Password, error) {
 	const op = "AddPassword"
 	cred := models.NewPasswordCredential()
 	if displayName != "" {
 		cred.SetDisplayName(ptr(displayName))
+	}
+	if !start.IsZero() {
+		cred.SetStartDateTime(ptr(start.UTC()))
 	}
 	if !end.IsZero() {
 		cred.SetEndDateTime(ptr(end.UTC()))
