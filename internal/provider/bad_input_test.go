@@ -154,6 +154,8 @@ func TestAccBadInput(t *testing.T) {
 		{"end date too far", ok + registration(`client_secret_end_date = "2099-01-01T00:00:00Z"`), `client_secret_end_date(.|\n)*730\s+days`},
 		{"timeout not a duration", ok + registration(`timeouts = { create = "forever" }`), `timeouts(.|\n)*(duration|parse)`},
 		{"hand-off with consent", ok + registration(`consent_handoff = true`), `consent_handoff\s+needs\s+grant_admin_consent\s+=\s+false`},
+		{"grace period not a duration", ok + registration(`client_secret_grace_period = "a day"`), `client_secret_grace_period(.|\n)*not\s+a\s+duration(.|\n)*24h`},
+		{"grace period negative", ok + registration(`client_secret_grace_period = "-1h"`), `client_secret_grace_period(.|\n)*zero\s+or\s+more`},
 
 		// The validation data source.
 		{"email not an address", ok + validation(`email_address = "adele"`), `email_address(.|\n)*email\s+address`},

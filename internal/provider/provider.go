@@ -170,6 +170,18 @@ type providerData struct {
 	missing []string
 }
 
+// secretSignsIn signs in to the tenant as clientID with secret: the check a rotation makes
+// before it retires the old secret.
+func (d *providerData) secretSignsIn(ctx context.Context, clientID, secret string) error {
+	cred, err := auth.NewClientSecretCredential(auth.ClientSecretOptions{AuthorityHost: d.cloud.AuthorityHost, TenantID: d.tenantID,
+		ClientID: clientID, ClientSecret: secret, HTTPClient: d.httpClient})
+	if err != nil {
+		return err
+	}
+	_, err = cred.Token(ctx, d.cloud.GraphResource)
+	return err
+}
+
 // adminConsentURL is the admin consent page of the application clientID in the tenant.
 func (d *providerData) adminConsentURL(clientID string) string {
 	return strings.TrimRight(d.cloud.AuthorityHost, "/") + "/" + d.tenantID + "/adminconsent?client_id=" + clientID

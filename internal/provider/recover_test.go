@@ -215,3 +215,52 @@ func TestAccTargetRegistration_untrackedSecret(t *testing.T) {
 		},
 	})
 }
+
+// TestAccTargetRegistration_rotationGracePeriod: a rotation with a grace period makes the new
+// secret first, confirms it signs in, and keeps the old one valid (both sign in) until the
+// period is over; the first apply after it (a fixed clock, 2 hours on) removes the old one.
+func TestAccTargetRegistration_rotationGracePeriod(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	const name = "stellar-grace"
+	config := func(generation string) string {
+		return registrationConfig(e, name, fmt.Sprintf(`client_secret_grace_period = "1h"
+  rotate_when_changed = { generation = %q }`, generation))
+	}
+	var oldKey, oldSecret string
+	remember := func(s *terraform.State) error {
+		a := s.RootModule().Resources[resourceName].Primary.Attributes
+		oldKey, oldSecret = a["client_secret_key_id"], a["client_secret"]
+		return nil
+	}
+	bothSignIn := func(s *terraform.State) error {
+		a := s.RootModule().Resources[resourceName].Primary.Attributes
+		if a["previous_client_secret_key_id"] != oldKey || a["client_secret_key_id"] == oldKey || a["previous_client_secret_retires_at"] == "" {
+			return fmt.Errorf("previous %q retiring %q, current %q; want the old key %q kept", a["previous_client_secret_key_id"],
+				a["previous_client_secret_retires_at"], a["client_secret_key_id"], oldKey)
+		}
+		for _, secret := range []string{oldSecret, a["client_secret"]} {
+			if _, err := signInWith(e, a["client_id"], secret); err != nil {
+				return fmt.Errorf("a secret does not sign in during the grace period: %w", err)
+			}
+		}
+		return passwordsAre(e, name, &oldKey)(s)
+	}
+	later := acctest.ProviderFactoriesAt(time.Now().Add(2 * time.Hour))
+	resource.Test(t, resource.TestCase{
+		PreCheck:     func() { acctest.PreCheck(t) },
+		CheckDestroy: noApplicationLeft(e, name),
+		Steps: []resource.TestStep{
+			{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Config: config("1"), Check: remember},
+			{ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories, Config: config("2"), Check: bothSignIn},
+			{
+				ProtoV6ProviderFactories: later, Config: config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckNoResourceAttr(resourceName, "previous_client_secret_key_id"),
+					passwordsAre(e, name),
+				),
+			},
+		},
+	})
+}

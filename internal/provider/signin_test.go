@@ -38,6 +38,28 @@ resource "stellar_target_registration" "test" {
 `, name)
 }
 
+// signInWith signs in to e as clientID with secret, through MSAL, and returns the token's claims.
+func signInWith(e *emulator.Emulator, clientID, secret string) (auth.Claims, error) {
+	hc, err := auth.NewHTTPClient(e.CAFile())
+	if err != nil {
+		return auth.Claims{}, err
+	}
+	cred, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		return auth.Claims{}, err
+	}
+	c, err := confidential.New(e.URL()+"/"+e.Seed().TenantID, clientID, cred,
+		confidential.WithHTTPClient(hc), confidential.WithInstanceDiscovery(false))
+	if err != nil {
+		return auth.Claims{}, err
+	}
+	res, err := c.AcquireTokenByCredential(context.Background(), []string{"https://graph.microsoft.com/.default"})
+	if err != nil {
+		return auth.Claims{}, err
+	}
+	return auth.ParseClaims(res.AccessToken)
+}
+
 // newAppSignsIn checks in the tenant, through a real sign-in with the secret in state, that
 // the registered application's token carries the consented default migration set.
 func newAppSignsIn(e *emulator.Emulator) resource.TestCheckFunc {
@@ -46,26 +68,9 @@ func newAppSignsIn(e *emulator.Emulator) resource.TestCheckFunc {
 		if rs == nil {
 			return fmt.Errorf("%s not in state", resourceName)
 		}
-		hc, err := auth.NewHTTPClient(e.CAFile())
-		if err != nil {
-			return err
-		}
-		cred, err := confidential.NewCredFromSecret(rs.Primary.Attributes["client_secret"])
-		if err != nil {
-			return err
-		}
-		c, err := confidential.New(e.URL()+"/"+e.Seed().TenantID, rs.Primary.Attributes["client_id"], cred,
-			confidential.WithHTTPClient(hc), confidential.WithInstanceDiscovery(false))
-		if err != nil {
-			return err
-		}
-		res, err := c.AcquireTokenByCredential(context.Background(), []string{"https://graph.microsoft.com/.default"})
+		claims, err := signInWith(e, rs.Primary.Attributes["client_id"], rs.Primary.Attributes["client_secret"])
 		if err != nil {
 			return fmt.Errorf("the new application cannot sign in: %w", err)
-		}
-		claims, err := auth.ParseClaims(res.AccessToken)
-		if err != nil {
-			return err
 		}
 		got := slices.Clone(claims.Roles)
 		slices.Sort(got)

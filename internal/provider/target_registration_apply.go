@@ -25,10 +25,12 @@ type applyRun struct {
 	tenantID string
 	// consentURL gives an application's admin consent page.
 	consentURL func(clientID string) string
-	desired    desiredRegistration
-	steps      []stepModel
-	diags      diag.Diagnostics
-	state      *targetRegistrationResourceModel
+	// signsIn checks that a client ID and secret sign in to the tenant.
+	signsIn func(ctx context.Context, clientID, secret string) error
+	desired desiredRegistration
+	steps   []stepModel
+	diags   diag.Diagnostics
+	state   *targetRegistrationResourceModel
 	// retired are key IDs of replaced secrets still to be removed.
 	retired []string
 }
@@ -207,6 +209,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	st.ClientSecretKeyID = types.StringNull()
 	st.ClientSecretExpiresAt = types.StringNull()
 	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
+	st.PreviousSecretKeyID, st.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
 	run.state = &st
 	run.setGranted(ctx, nil, nil, nil)
 	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
@@ -248,6 +251,10 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	var untracked []string
 	run.diags.Append(prior.UntrackedSecretKeyIDs.ElementsAs(ctx, &untracked, true)...)
 	run.retired = append(run.retired, untracked...)
+	if prev := prior.PreviousSecretKeyID.ValueString(); prev != "" && plan.PreviousSecretKeyID.IsNull() {
+		// Its grace period is over.
+		run.retired = append(run.retired, prev)
+	}
 	st.ServicePrincipalID = types.StringNull()
 	if reg.ServicePrincipal != nil {
 		st.ServicePrincipalID = types.StringValue(reg.ServicePrincipal.ObjectID)
@@ -289,9 +296,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 		if !run.addSecret(ctx, objectID) {
 			return
 		}
-		if old := prior.ClientSecretKeyID.ValueString(); old != "" {
-			run.retired = append(run.retired, old)
-		}
+		run.retire(ctx, plan, app.AppID, prior.ClientSecretKeyID.ValueString())
 	} else {
 		run.step(stepSecret, statusUnchanged, fmt.Sprintf("Secret %s is valid until %s.", prior.ClientSecretKeyID.ValueString(), prior.ClientSecretExpiresAt.ValueString()))
 	}
@@ -356,6 +361,55 @@ func (run *applyRun) removeLostSecret(ctx context.Context, objectID string, star
 		}
 	}
 }
+
+// retire decides the replaced secret old's fate once the new one exists: removed now if the
+// new one signs in and there is no grace period; else kept as the previous secret until the
+// grace period ends (or, unconfirmed, until the next apply confirms the new one).
+func (run *applyRun) retire(ctx context.Context, plan targetRegistrationResourceModel, appID, old string) {
+	run.state.PreviousSecretKeyID, run.state.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
+	if old == "" {
+		return
+	}
+	grace, _ := time.ParseDuration(plan.SecretGracePeriod.ValueString())
+	confirmed := run.confirmSignIn(ctx, appID, run.state.ClientSecret.ValueString())
+	if grace == 0 && confirmed {
+		run.retired = append(run.retired, old)
+		return
+	}
+	run.state.PreviousSecretKeyID = types.StringValue(old)
+	run.state.PreviousSecretRetiresAt = types.StringValue(time.Now().Add(grace).UTC().Format(time.RFC3339))
+	if !confirmed {
+		run.diags.AddWarning("The new secret does not sign in yet",
+			"Entra ID has not accepted the new client secret yet (replication), so the previous one "+old+" is kept: the next "+
+				"apply removes it once its grace period is over.")
+	}
+}
+
+// confirmSignIn waits (bounded) for a new secret to sign in, as the migration tool will.
+func (run *applyRun) confirmSignIn(ctx context.Context, appID, secret string) bool {
+	if run.signsIn == nil || secret == "" {
+		return true
+	}
+	start := time.Now()
+	for delay := 500 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
+		err := run.signsIn(ctx, appID, secret)
+		if err == nil {
+			return true
+		}
+		if time.Since(start)+delay > confirmSignInFor {
+			tflog.Warn(ctx, "the new secret did not sign in in time", map[string]any{"client_id": appID, "waited": time.Since(start).Round(time.Second).String()})
+			return false
+		}
+		tflog.Info(ctx, "waiting for the new secret to sign in before retiring the old one", map[string]any{
+			"client_id": appID, "delay": delay.String(), "reason": "Entra replicates new secrets with a delay"})
+		if !wait(ctx, delay) {
+			return false
+		}
+	}
+}
+
+// confirmSignInFor bounds the wait for a new secret to work.
+const confirmSignInFor = 2 * time.Minute
 
 // holds reports whether the run's state holds the secret keyID.
 func (run *applyRun) holds(keyID string) bool {

@@ -231,6 +231,7 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	planPrevious(&plan, state, r.data.now(), &resp.Diagnostics)
 	if state != nil {
 		// steps describe the last apply: they change exactly when this plan
 		// changes anything else, or when a replaced secret is still to be
@@ -289,6 +290,31 @@ func changesTenant(plan targetRegistrationResourceModel, state *targetRegistrati
 }
 
 const reasonExpired = "the secret has expired"
+
+// planPrevious plans the replaced secret: kept while its grace period runs (the plan says
+// until when), removed by the first apply after it; a rotation sets it anew.
+func planPrevious(plan *targetRegistrationResourceModel, state *targetRegistrationResourceModel, now time.Time, diags *diag.Diagnostics) {
+	switch {
+	case state == nil:
+		plan.PreviousSecretKeyID, plan.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
+		return
+	case plan.ClientSecretKeyID.IsUnknown():
+		plan.PreviousSecretKeyID, plan.PreviousSecretRetiresAt = types.StringUnknown(), types.StringUnknown()
+		return
+	}
+	plan.PreviousSecretKeyID, plan.PreviousSecretRetiresAt = state.PreviousSecretKeyID, state.PreviousSecretRetiresAt
+	key := state.PreviousSecretKeyID.ValueString()
+	if key == "" {
+		return
+	}
+	at, err := time.Parse(time.RFC3339, state.PreviousSecretRetiresAt.ValueString())
+	if err == nil && now.Before(at) {
+		diags.AddAttributeWarning(path.Root("previous_client_secret_key_id"), "The previous secret is in its grace period",
+			fmt.Sprintf("Secret %s, replaced by the last rotation, stays valid until %s; the first apply after that removes it.", key, at.Format(time.RFC3339)))
+		return
+	}
+	plan.PreviousSecretKeyID, plan.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
+}
 
 // secretRotationReason says why the plan needs a new secret, or "" if it does not.
 func secretRotationReason(plan, state targetRegistrationResourceModel, now time.Time) string {

@@ -89,6 +89,10 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 	diags.Append(d...)
 
 	st.UntrackedSecretKeyIDs, d = untrackedSecrets(ctx, prior, app, trackedSince, &diags)
+	if prev := prior.PreviousSecretKeyID.ValueString(); prev != "" &&
+		!slices.ContainsFunc(app.Passwords, func(p tenant.Password) bool { return p.KeyID == prev }) {
+		st.PreviousSecretKeyID, st.PreviousSecretRetiresAt = types.StringNull(), types.StringNull() // removed already
+	}
 	diags.Append(d...)
 
 	// The secret's value cannot be read back; its key ID tells whether it
@@ -107,12 +111,13 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 // the others (made by hand, or before an import), which are left alone.
 func untrackedSecrets(ctx context.Context, prior targetRegistrationResourceModel, app *tenant.Application, since time.Time, diags *diag.Diagnostics) (types.Set, diag.Diagnostics) {
 	held := prior.ClientSecretKeyID.ValueString()
+	previous := prior.PreviousSecretKeyID.ValueString()
 	name := prior.ClientSecretDisplayName.ValueString()
 	untracked := []string{}
 	var byHand []string
 	for _, p := range app.Passwords {
 		switch {
-		case p.KeyID == held:
+		case p.KeyID == held || p.KeyID == previous:
 		case p.DisplayName == name && !p.Start.Before(since):
 			untracked = append(untracked, p.KeyID)
 		default:
@@ -154,6 +159,9 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		ClientSecretKeyID:          types.StringNull(),
 		ClientSecretExpiresAt:      types.StringNull(),
 		UntrackedSecretKeyIDs:      types.SetValueMust(types.StringType, nil),
+		SecretGracePeriod:          types.StringValue("0s"),
+		PreviousSecretKeyID:        types.StringNull(),
+		PreviousSecretRetiresAt:    types.StringNull(),
 		GrantedPermissions:         types.SetNull(permissionObjectType),
 		Steps:                      types.ListNull(stepObjectType),
 		Timeouts:                   timeouts.Value{Object: types.ObjectNull(timeoutTypes)},

@@ -66,6 +66,9 @@ type targetRegistrationResourceModel struct {
 	ClientSecretLifetimeDays   types.Int64    `tfsdk:"client_secret_lifetime_days"`
 	ClientSecretEndDate        types.String   `tfsdk:"client_secret_end_date"`
 	RotateWhenChanged          types.Map      `tfsdk:"rotate_when_changed"`
+	SecretGracePeriod          types.String   `tfsdk:"client_secret_grace_period"`
+	PreviousSecretKeyID        types.String   `tfsdk:"previous_client_secret_key_id"`
+	PreviousSecretRetiresAt    types.String   `tfsdk:"previous_client_secret_retires_at"`
 	PermanentlyDeleteOnDestroy types.Bool     `tfsdk:"permanently_delete_on_destroy"`
 	ClientID                   types.String   `tfsdk:"client_id"`
 	ObjectID                   types.String   `tfsdk:"object_id"`
@@ -177,6 +180,20 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Arbitrary values; any change rotates the secret in place. The new secret is created before " +
 					"the old one is removed. Use it with `time_rotating` to rotate on a schedule.",
+			},
+			"client_secret_grace_period": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("0s"),
+				MarkdownDescription: "How long the replaced secret stays valid after a rotation, as a duration such as `24h`, so " +
+					"that the migration tool can switch to the new one. The new secret is always created first and confirmed to " +
+					"sign in before the old one is retired; the first apply after the grace period removes the old one. Default " +
+					"`0s`: removed by the rotating apply, once the new one signs in.",
+				Validators: []validator.String{gracePeriodValidator{}},
+			},
+			"previous_client_secret_key_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The key ID of the secret a rotation replaced while it is in its grace period; null otherwise.",
+			},
+			"previous_client_secret_retires_at": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "When the previous secret's grace period ends (RFC 3339); the first apply after it removes the secret.",
 			},
 			"permanently_delete_on_destroy": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
@@ -292,6 +309,7 @@ func (r *TargetRegistrationResource) startApply(ctx context.Context, plan target
 	}
 	run := newApplyRun(client, r.data.tenantID, desired)
 	run.consentURL = r.data.adminConsentURL
+	run.signsIn = r.data.secretSignsIn
 	return run
 }
 

@@ -110,3 +110,25 @@ func (timeoutsValidator) ValidateObject(_ context.Context, req validator.ObjectR
 		}
 	}
 }
+
+// gracePeriodValidator: a duration of zero or more.
+type gracePeriodValidator struct{}
+
+func (gracePeriodValidator) Description(context.Context) string {
+	return "a duration such as \"24h\", zero or more"
+}
+
+func (v gracePeriodValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (gracePeriodValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid client_secret_grace_period",
+			fmt.Sprintf("client_secret_grace_period is %q, which is not a duration of zero or more. Write it like \"24h\" or "+
+				"\"90m\"; \"0s\" removes the replaced secret as soon as the new one signs in.", req.ConfigValue.ValueString()))
+	}
+}
