@@ -314,7 +314,8 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 // secret behind that nobody holds: each attempt's start time is its own, so the secret it
 // made is found (by that start time and the name) and removed before the one retry.
 func (run *applyRun) addPasswordOnce(ctx context.Context, objectID string, end time.Time) (*tenant.Password, error) {
-	start := time.Now().UTC().Truncate(time.Millisecond)
+	// Whole seconds: the SDK sends no finer start time, so this is the value Graph keeps.
+	start := time.Now().UTC().Truncate(time.Second)
 	pw, err := run.client.AddPasswordStarting(ctx, objectID, run.desired.secretName, start, end)
 	look, within := lookFor(err)
 	if err == nil || !look {
@@ -327,7 +328,7 @@ func (run *applyRun) addPasswordOnce(ctx context.Context, objectID string, end t
 		return nil, err
 	}
 	tflog.Info(ctx, "adding the client secret again, after a call without an answer", map[string]any{"object_id": objectID})
-	return run.client.AddPasswordStarting(ctx, objectID, run.desired.secretName, time.Now().UTC().Truncate(time.Millisecond), end)
+	return run.client.AddPasswordStarting(ctx, objectID, run.desired.secretName, time.Now().UTC().Truncate(time.Second), end)
 }
 
 // removeLostSecret finds the secret an addPassword without an answer made (this provider's
@@ -344,8 +345,8 @@ func (run *applyRun) removeLostSecret(ctx context.Context, objectID string, star
 		app, err := run.client.GetApplication(ctx, objectID)
 		if err == nil {
 			for _, p := range app.Passwords {
-				// The start time is this call's own; a second's tolerance covers a service that
-				// keeps less precision. The secret state holds is never the lost one.
+				// The start time is this call's own (to the second); the secret state holds is
+				// never the lost one.
 				if p.DisplayName == run.desired.secretName && p.Start.Sub(start).Abs() < time.Second && !run.holds(p.KeyID) {
 					tflog.Warn(ctx, "removing the secret a call without an answer made", map[string]any{"key_id": p.KeyID})
 					return run.client.RemovePassword(ctx, objectID, p.KeyID) == nil

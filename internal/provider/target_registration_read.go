@@ -118,7 +118,7 @@ func untrackedSecrets(ctx context.Context, prior targetRegistrationResourceModel
 	for _, p := range app.Passwords {
 		switch {
 		case p.KeyID == held || p.KeyID == previous:
-		case p.DisplayName == name && !p.Start.Before(since):
+		case p.DisplayName == name && !p.Start.Before(since.Truncate(time.Second)): // start times are whole seconds
 			untracked = append(untracked, p.KeyID)
 		default:
 			byHand = append(byHand, p.KeyID+" ("+p.DisplayName+")")
