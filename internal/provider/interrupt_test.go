@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -40,9 +41,9 @@ func TestAccInterrupt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fired := make(chan struct{}, 1)
-			var armed bool
+			var armed atomic.Bool // read by the emulator's goroutines
 			e := acctest.StartEmulator(t, emulator.Options{OnRequest: func(r emulator.Request) {
-				if armed && tc.when(r) {
+				if armed.Load() && tc.when(r) {
 					select {
 					case fired <- struct{}{}:
 					default:
@@ -64,7 +65,7 @@ resource "stellar_target_registration" "test" {
 				w.Run(t, "apply", "-auto-approve")
 				w.SetConfig(t, config(`  rotate_when_changed = { generation = "2" }`))
 			}
-			armed = true
+			armed.Store(true)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
@@ -80,7 +81,7 @@ resource "stellar_target_registration" "test" {
 			}
 			_ = syscall.Kill(-cmd.Process.Pid, tc.signal) // the whole group: terraform and the provider
 			_ = cmd.Wait()
-			armed = false
+			armed.Store(false)
 
 			// The next apply converges, adopting what a killed apply left if need be.
 			if out, err := w.Try("apply", "-auto-approve"); err != nil {

@@ -422,6 +422,9 @@ func (run *applyRun) holds(keyID string) bool {
 // private state, so the next apply tries again instead of leaving an old
 // credential on the application.
 func (run *applyRun) removeRetired(ctx context.Context, app *tenant.Application) bool {
+	// A key can be listed twice: kept from an earlier failed removal, and seen as untracked.
+	slices.Sort(run.retired)
+	run.retired = slices.Compact(run.retired)
 	var removed []string
 	for len(run.retired) > 0 {
 		key := run.retired[0]
