@@ -94,7 +94,7 @@ resource "stellar_target_registration" "test" {
 			e.Inject(f)
 		}
 	}
-	clear := func() { e.ClearFaults(); e.SetReplicationLag(0) }
+	calm := func() { e.ClearFaults(); e.SetReplicationLag(0) }
 
 	switch phase {
 	case "create":
@@ -113,12 +113,12 @@ resource "stellar_target_registration" "test" {
 		w.Run(t, "apply", "-auto-approve")
 		inject()
 		if _, err := w.Try("destroy", "-auto-approve"); err == nil {
-			clear()
+			calm()
 			checkNothingLeft(t, e, name)
 			return
 		}
 	}
-	clear()
+	calm()
 	if phase == "destroy" {
 		w.Run(t, "destroy", "-auto-approve")
 		checkNothingLeft(t, e, name)
