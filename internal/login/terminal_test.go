@@ -2,7 +2,6 @@ package login_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,16 +26,10 @@ func TestAccLoginInATerminalThenTerraform(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
 	}
-	acctest.PreCheck(t)
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	e := acctest.StartEmulator(t, emulator.Options{})
+	binDir := acctest.BuildProvider(t)
+	bin := filepath.Join(binDir, "terraform-provider-stellar")
 	work := t.TempDir()
-	bin := filepath.Join(work, "bin", "terraform-provider-stellar")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cache := filepath.Join(work, "tokens")
 	tenant := e.Seed().TenantID
 
@@ -88,23 +81,7 @@ func TestAccLoginInATerminalThenTerraform(t *testing.T) {
 	}
 
 	// Terraform, with the provider from the build.
-	rc := filepath.Join(work, "terraformrc")
-	writeFile(t, rc, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/stellar-migrator/stellar"  = %q
-    "registry.opentofu.org/stellar-migrator/stellar" = %q
-  }
-  direct {}
-}
-`, filepath.Dir(bin), filepath.Dir(bin)))
-	dir := filepath.Join(work, "config")
-	writeFile(t, filepath.Join(dir, "main.tf"), fmt.Sprintf(`terraform {
-  required_providers {
-    stellar = { source = "stellar-migrator/stellar" }
-  }
-}
-
-provider "stellar" {
+	w := acctest.NewWorkspace(t, binDir, fmt.Sprintf(`provider "stellar" {
   tenant_id           = %q
   authority_host      = %q
   graph_endpoint      = %q
@@ -118,19 +95,7 @@ resource "stellar_target_registration" "migrator" {
   permanently_delete_on_destroy = true
 }
 `, tenant, e.URL(), e.URL(), e.CAFile(), cache))
-	run := func(args ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tf, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", filepath.Base(tf), strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := func(args ...string) string { t.Helper(); return w.Run(t, args...) }
 	run("plan", "-out", "tfplan")
 	run("apply", "tfplan")
 	found := false
@@ -159,20 +124,7 @@ resource "stellar_target_registration" "migrator" {
 	if err != nil || !strings.Contains(string(out), "Signed out") {
 		t.Fatalf("logout: %v\n%s", err, out)
 	}
-	plan := exec.Command(tf, "plan", "-no-color")
-	plan.Dir = dir
-	plan.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
-	if out, err := plan.CombinedOutput(); err == nil || !regexp.MustCompile(`nobody has signed in(.|\n)*terraform-provider-stellar\s+login`).Match(out) {
+	if out, err := w.Try("plan"); err == nil || !regexp.MustCompile(`nobody has signed in(.|\n)*terraform-provider-stellar\s+login`).MatchString(out) {
 		t.Fatalf("plan after logout: %v\n%s", err, out)
-	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
