@@ -34,26 +34,36 @@ func exactlyOne(e *emulator.Emulator, name string) resource.TestCheckFunc {
 	}
 }
 
-// TestAccTargetRegistration_createAnswerLost: Graph registers the application but its answer
-// is lost (the connection reset after the write): the apply finds the application by its
-// creation tag and completes it, without a second one.
-func TestAccTargetRegistration_createAnswerLost(t *testing.T) {
+// TestAccTargetRegistration_answerLost: Graph makes the object but its answer is lost (the
+// connection reset after the write). A lost application is found by its creation tag and
+// completed, without a second one; a lost secret, whose answer held the only copy of its
+// value, is removed and another made, which state holds: no working secret is untracked.
+func TestAccTargetRegistration_answerLost(t *testing.T) {
 	t.Parallel()
-	e := acctest.StartEmulator(t, emulator.Options{})
-	const name = "stellar-answer-lost"
-	e.Inject(emulator.Fault{Method: "POST", PathRegexp: "^/v1.0/applications$", LoseAnswer: true, Times: 1})
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             noApplicationLeft(e, name),
-		Steps: []resource.TestStep{{
-			Config: registrationConfig(e, name, ""),
-			Check: resource.ComposeAggregateTestCheckFunc(
-				exactlyOne(e, name),
-				tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil),
-			),
-		}},
-	})
+	for _, tc := range []struct{ call, path string }{
+		{"register application", "^/v1.0/applications$"},
+		{"add secret", "/addPassword$"},
+	} {
+		t.Run(tc.call, func(t *testing.T) {
+			t.Parallel()
+			e := acctest.StartEmulator(t, emulator.Options{})
+			name := "stellar-answer-lost"
+			e.Inject(emulator.Fault{Method: "POST", PathRegexp: tc.path, LoseAnswer: true, Times: 1})
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             noApplicationLeft(e, name),
+				Steps: []resource.TestStep{{
+					Config: registrationConfig(e, name, ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						exactlyOne(e, name),
+						passwordsAre(e, name),
+						tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil),
+					),
+				}},
+			})
+		})
+	}
 }
 
 // TestAccTargetRegistration_orphanFoundAgain: an application this provider made that no state
@@ -159,25 +169,6 @@ func passwordsAre(e *emulator.Emulator, name string, extra ...*string) resource.
 		}
 		return nil
 	}
-}
-
-// TestAccTargetRegistration_secretAnswerLost: addPassword makes the secret but its answer,
-// the only copy of the value, is lost: the apply removes that secret (nobody can use it) and
-// adds another, which state holds. No working secret is left untracked.
-func TestAccTargetRegistration_secretAnswerLost(t *testing.T) {
-	t.Parallel()
-	e := acctest.StartEmulator(t, emulator.Options{})
-	const name = "stellar-secret-answer-lost"
-	e.Inject(emulator.Fault{Method: "POST", PathRegexp: "/addPassword$", LoseAnswer: true, Times: 1})
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             noApplicationLeft(e, name),
-		Steps: []resource.TestStep{{
-			Config: registrationConfig(e, name, ""),
-			Check:  resource.ComposeAggregateTestCheckFunc(exactlyOne(e, name), passwordsAre(e, name)),
-		}},
-	})
 }
 
 // TestAccTargetRegistration_untrackedSecret: a secret of the provider's that state does not
