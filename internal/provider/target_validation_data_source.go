@@ -58,8 +58,9 @@ func (d *TargetValidationDataSource) Schema(_ context.Context, _ datasource.Sche
 		return schema.SetNestedAttribute{Computed: true, MarkdownDescription: desc, NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(true)}}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: validationDescription + "\n\nThe inputs, secret included, are kept in state like any data source's; " +
-			"use the `stellar_target_validation` ephemeral resource (Terraform 1.10+) to keep the secret out of state.",
+		MarkdownDescription: validationDescription + "\n\nThe inputs, the client secret and `client_certificate` with its private key included, " +
+			"are kept in state like any data source's; " +
+			"use the `stellar_target_validation` ephemeral resource (Terraform 1.10+) to keep them out of state.",
 		Attributes: map[string]schema.Attribute{
 			"email_address":      schema.StringAttribute{Required: true, MarkdownDescription: descEmail, Validators: []validator.String{emailFormat}},
 			"client_id":          schema.StringAttribute{Required: true, MarkdownDescription: descClientID, Validators: []validator.String{clientIDFormat}},
