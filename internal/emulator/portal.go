@@ -209,3 +209,22 @@ func (p *Portal) AddCertificate(objectID string, cert *x509.Certificate) error {
 	}
 	return notFound("application "+objectID, p.store().addCertificate(byID(objectID), cert, portalView()))
 }
+
+// RemoveCertificate deletes a certificate credential, as its delete button on the portal's
+// Certificates & secrets page does.
+func (p *Portal) RemoveCertificate(objectID, keyID string) error {
+	app, ok := p.Application(objectID)
+	if !ok {
+		return fmt.Errorf("application %s: %w", objectID, ErrNotFound)
+	}
+	keep := []keyCredentialChange{}
+	for _, c := range app.Certificates {
+		if !strings.EqualFold(c.KeyID, keyID) {
+			keep = append(keep, keyCredentialChange{keyID: c.KeyID})
+		}
+	}
+	if len(keep) == len(app.Certificates) {
+		return fmt.Errorf("certificate %s of application %s: %w", keyID, objectID, ErrNotFound)
+	}
+	return notFound("application "+objectID, p.store().updateApplication(byID(objectID), applicationChange{keys: &keep}, portalView()))
+}

@@ -22,6 +22,7 @@ func TestAccBadInput(t *testing.T) {
 	seed := e.Seed()
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
+	_, certBundle := selfSignedCertificate(t)
 	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +143,8 @@ func TestAccBadInput(t *testing.T) {
 		{"no API at all", ok + registration(`api_permissions = []`), `api_permissions(.|\n)*empty(.|\n)*Leave\s+api_permissions\s+out`},
 		{"more than 50 APIs", ok + registration("api_permissions = ["+strings.Join(manyAPIs, ",")+"]"), `api_permissions(.|\n)*50`},
 		{"API not in the tenant", ok + registration(`api_permissions = [{ api = "11111111-2222-3333-4444-555555555555", application = ["x"] }]`), `API\s+not\s+available\s+in\s+this\s+tenant(.|\n)*Check\s+the\s+application\s+ID`},
+		{"certificate with its private key", ok + registration(fmt.Sprintf("client_certificate = %q", certBundle)), `client_certificate(.|\n)*holds\s+a\s+private\s+key(.|\n)*Give\s+only\s+the\s+certificate`},
+		{"certificate not PEM", ok + registration(`client_certificate = "MIIB"`), `client_certificate(.|\n)*not\s+a\s+PEM\s+certificate(.|\n)*BEGIN\s+CERTIFICATE`},
 		{"lifetime zero", ok + registration(`client_secret_lifetime_days = 0`), `client_secret_lifetime_days(.|\n)*between\s+1\s+and\s+730`},
 		{"lifetime negative", ok + registration(`client_secret_lifetime_days = -5`), `client_secret_lifetime_days(.|\n)*between\s+1\s+and\s+730`},
 		{"lifetime too long", ok + registration(`client_secret_lifetime_days = 731`), `client_secret_lifetime_days(.|\n)*between\s+1\s+and\s+730`},

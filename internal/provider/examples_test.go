@@ -57,6 +57,28 @@ func TestAccExamples_resource(t *testing.T) {
 	})
 }
 
+// TestAccExamples_certificate: the certificate example registers an application with the
+// certificate and no secret, and outputs the thumbprint the tool asks for.
+func TestAccExamples_certificate(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	signInFromEnvironment(t, e)
+	cert, _ := selfSignedCertificate(t)
+	public := publicPEM(cert)
+	const name = "stellar_target_registration.certificate"
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:          exampleConfig(t, "provider/provider.tf", "resources/stellar_target_registration/certificate.tf"),
+			ConfigVariables: config.Variables{"migration_certificate": config.StringVariable(public)},
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckNoResourceAttr(name, "client_secret"),
+				resource.TestCheckOutput("certificate_thumbprint", certThumbprint(cert)),
+			),
+		}},
+	})
+}
+
 func TestAccExamples_validation(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	signInFromEnvironment(t, e)

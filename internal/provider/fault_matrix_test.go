@@ -31,6 +31,7 @@ func TestAccFaultMatrix(t *testing.T) {
 		{"create", "permission catalogue", "GET", "^/v1.0/servicePrincipals$"},
 		{"create", "register application", "POST", "^/v1.0/applications$"},
 		{"create", "add secret", "POST", "/addPassword$"},
+		{"create", "add certificate", "PATCH", "^/v1.0/applications/"},
 		{"create", "create service principal", "POST", "^/v1.0/servicePrincipals$"},
 		{"create", "grant consent", "POST", "/appRoleAssignedTo$"},
 		{"update", "update application", "PATCH", "^/v1.0/applications/"},
@@ -68,6 +69,8 @@ func TestAccFaultMatrix(t *testing.T) {
 func runCell(t *testing.T, bin, phase, method, path string, fault emulator.Fault, lag time.Duration) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	name := "stellar-matrix"
+	// Both credentials, so that the certificate's write is a call of create too.
+	cert, _ := selfSignedCertificate(t)
 	config := func(permissions, generation string) string {
 		return acctest.ProviderBlock(e) + fmt.Sprintf(`
 resource "stellar_target_registration" "test" {
@@ -75,13 +78,14 @@ resource "stellar_target_registration" "test" {
   permanently_delete_on_destroy = true
   api_permissions               = [{ api = "microsoft_graph", application = [%s] }]
   rotate_when_changed           = { generation = %q }
+  client_certificate            = %q
   timeouts = {
     create = "10s"
     update = "10s"
     delete = "10s"
   }
 }
-`, name, permissions, generation)
+`, name, permissions, generation, publicPEM(cert))
 	}
 	before, after := `"User.Read.All", "Mail.ReadWrite"`, `"User.Read.All", "Calendars.ReadWrite"`
 	w := acctest.NewWorkspace(t, bin, config(before, "1"))
@@ -134,14 +138,14 @@ resource "stellar_target_registration" "test" {
 	if out, err := w.Try("plan", "-detailed-exitcode"); err != nil {
 		t.Fatalf("plan after converging is not empty: %v\n%s", err, out)
 	}
-	checkStateIsTenant(t, e, w, name)
+	checkStateIsTenant(t, e, w, name, certThumbprint(cert))
 	w.Run(t, "destroy", "-auto-approve")
 	checkNothingLeft(t, e, name)
 }
 
 // checkStateIsTenant compares state with what the emulator holds: the one application, its
-// one secret, its service principal's consent.
-func checkStateIsTenant(t *testing.T, e *emulator.Emulator, w *acctest.Workspace, name string) {
+// one secret, its one certificate, its service principal's consent.
+func checkStateIsTenant(t *testing.T, e *emulator.Emulator, w *acctest.Workspace, name, thumb string) {
 	t.Helper()
 	var show struct {
 		Values struct {
@@ -175,6 +179,9 @@ func checkStateIsTenant(t *testing.T, e *emulator.Emulator, w *acctest.Workspace
 	}
 	if !slices.Equal(keys, []string{fmt.Sprint(st["client_secret_key_id"])}) {
 		t.Fatalf("secrets on the application %v, state holds %v", keys, st["client_secret_key_id"])
+	}
+	if c := apps[0].Certificates; len(c) != 1 || c[0].Thumbprint != thumb || st["client_certificate_thumbprint"] != thumb {
+		t.Fatalf("certificates on the application %+v, state holds %v, want %s", c, st["client_certificate_thumbprint"], thumb)
 	}
 	sp, ok := e.Portal().ServicePrincipalByAppID(apps[0].AppID)
 	if !ok || sp.ObjectID != st["service_principal_id"] {

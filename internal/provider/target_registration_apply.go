@@ -210,6 +210,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	st.ClientSecretExpiresAt = types.StringNull()
 	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	st.PreviousSecretKeyID, st.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
+	st.ClientCertThumbprint = types.StringNull()
 	run.state = &st
 	run.setGranted(ctx, nil, nil, nil)
 	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
@@ -218,7 +219,12 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 
 	// The secret comes before consent so that, if consent fails, the one
 	// chance to read the secret's value has already been taken and saved.
-	if !run.addSecret(ctx, app.ObjectID) {
+	if !run.desired.secretEnabled {
+		run.step(stepSecret, statusSkipped, "client_secret_enabled is false: no client secret was made.")
+	} else if !run.addSecret(ctx, app.ObjectID) {
+		return
+	}
+	if !run.reconcileCertificate(ctx, app, "") {
 		return
 	}
 	run.reconcileConsent(ctx, app.AppID, nil, nil, nil)
@@ -245,6 +251,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	st.TenantID = types.StringValue(run.tenantID)
 	st.AdminConsentURL = types.StringValue(run.consentURL(prior.ClientID.ValueString()))
 	st.ClientSecret, st.ClientSecretKeyID, st.ClientSecretExpiresAt = prior.ClientSecret, prior.ClientSecretKeyID, prior.ClientSecretExpiresAt
+	st.ClientCertThumbprint = prior.ClientCertThumbprint // until the certificate step has run
 	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	// Secrets of this provider's that no state held (an interrupted apply's): nobody holds
 	// their value, so they go, with the replaced ones.
@@ -291,17 +298,32 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	}
 	run.syncSteps(ctx)
 
-	if plan.ClientSecretKeyID.IsUnknown() {
+	disabling := !run.desired.secretEnabled && prior.ClientSecretKeyID.ValueString() != ""
+	switch {
+	case !run.desired.secretEnabled:
+		run.step(stepSecret, statusSkipped, "client_secret_enabled is false: no client secret.")
+		if disabling {
+			run.retired = append(run.retired, prior.ClientSecretKeyID.ValueString())
+		}
+	case plan.ClientSecretKeyID.IsUnknown():
 		// New before old: the migration tool is never left without a valid secret.
 		if !run.addSecret(ctx, objectID) {
 			return
 		}
 		run.retire(ctx, plan, app.AppID, prior.ClientSecretKeyID.ValueString())
-	} else {
+	default:
 		run.step(stepSecret, statusUnchanged, fmt.Sprintf("Secret %s is valid until %s.", prior.ClientSecretKeyID.ValueString(), prior.ClientSecretExpiresAt.ValueString()))
+	}
+	// The certificate is added before a secret is removed, so that switching the migration
+	// tool from the secret to the certificate in one apply leaves it a credential throughout.
+	if !run.reconcileCertificate(ctx, app, prior.ClientCertThumbprint.ValueString()) {
+		return
 	}
 	if !run.removeRetired(ctx, app) {
 		return
+	}
+	if disabling {
+		st.ClientSecret, st.ClientSecretKeyID, st.ClientSecretExpiresAt = types.StringNull(), types.StringNull(), types.StringNull()
 	}
 	run.syncSteps(ctx)
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,9 @@ type desiredRegistration struct {
 	secretName   string
 	secretDays   int64
 	secretEnd    string // RFC 3339, or empty
+	// secretEnabled is client_secret_enabled; certificate is client_certificate, or nil.
+	secretEnabled bool
+	certificate   *x509.Certificate
 }
 
 // desired resolves the configuration's permission names against the
@@ -44,12 +48,20 @@ type desiredRegistration struct {
 func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant.Client, m targetRegistrationResourceModel) (desiredRegistration, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	d := desiredRegistration{
-		displayName:  m.DisplayName.ValueString(),
-		grantConsent: m.GrantAdminConsent.ValueBool(),
-		handoff:      m.ConsentHandoff.ValueBool(),
-		secretName:   m.ClientSecretDisplayName.ValueString(),
-		secretDays:   m.ClientSecretLifetimeDays.ValueInt64(),
-		secretEnd:    m.ClientSecretEndDate.ValueString(),
+		displayName:   m.DisplayName.ValueString(),
+		grantConsent:  m.GrantAdminConsent.ValueBool(),
+		handoff:       m.ConsentHandoff.ValueBool(),
+		secretName:    m.ClientSecretDisplayName.ValueString(),
+		secretDays:    m.ClientSecretLifetimeDays.ValueInt64(),
+		secretEnd:     m.ClientSecretEndDate.ValueString(),
+		secretEnabled: wantsSecret(m),
+	}
+	if !m.ClientCertificate.IsNull() && !m.ClientCertificate.IsUnknown() {
+		cert, err := parseCertificatePEM(m.ClientCertificate.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("client_certificate"), "Invalid client certificate", fmt.Sprintf("client_certificate cannot be used: %v.", err))
+		}
+		d.certificate = cert
 	}
 	models, md := permissionModels(ctx, m.APIPermissions)
 	diags.Append(md...)
@@ -228,6 +240,7 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 	// What state does not hold is not wanted: the apply removes it.
 	plan.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	planSecret(&plan, state, r.data.now(), &resp.Diagnostics)
+	planCertificate(&plan)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -400,6 +413,11 @@ func secretEndProblem(end string, now time.Time) (summary, detail string) {
 // not be created): the plan warns instead, so that neither plan nor destroy is ever blocked
 // by the calendar.
 func planSecret(plan *targetRegistrationResourceModel, state *targetRegistrationResourceModel, now time.Time, diags *diag.Diagnostics) {
+	if !wantsSecret(*plan) {
+		// No secret: the one this resource made, if any, is removed.
+		plan.ClientSecret, plan.ClientSecretKeyID, plan.ClientSecretExpiresAt = types.StringNull(), types.StringNull(), types.StringNull()
+		return
+	}
 	end := plan.ClientSecretEndDate.ValueString()
 	attr := path.Root("client_secret_end_date")
 	if state == nil {
@@ -427,6 +445,12 @@ func planSecret(plan *targetRegistrationResourceModel, state *targetRegistration
 	plan.ClientSecret = types.StringUnknown()
 	plan.ClientSecretKeyID = types.StringUnknown()
 	plan.ClientSecretExpiresAt = types.StringUnknown()
+}
+
+// wantsSecret is client_secret_enabled, where only an explicit false turns the secret off:
+// a secret is the default credential, and a value unknown until apply keeps it.
+func wantsSecret(m targetRegistrationResourceModel) bool {
+	return m.ClientSecretEnabled.IsNull() || m.ClientSecretEnabled.IsUnknown() || m.ClientSecretEnabled.ValueBool()
 }
 
 // privateRetiredSecrets is the private-state key under which the resource

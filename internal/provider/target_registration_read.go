@@ -103,6 +103,10 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 		st.ClientSecretKeyID = types.StringNull()
 		st.ClientSecretExpiresAt = types.StringNull()
 	}
+	// A certificate removed by hand shows as a null thumbprint, which the plan puts back.
+	if thumb := prior.ClientCertThumbprint.ValueString(); thumb != "" && certificateKeyID(app, thumb) == "" {
+		st.ClientCertThumbprint = types.StringNull()
+	}
 	return st, diags
 }
 
@@ -148,6 +152,9 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		ConsentHandoff:             types.BoolValue(false),
 		AdoptExisting:              types.BoolValue(false),
 		AdminConsentURL:            types.StringNull(),
+		ClientSecretEnabled:        types.BoolValue(true),
+		ClientCertificate:          types.StringNull(),
+		ClientCertThumbprint:       types.StringNull(),
 		ClientSecretDisplayName:    types.StringValue(defaultSecretDisplayName),
 		ClientSecretLifetimeDays:   types.Int64Null(),
 		ClientSecretEndDate:        types.StringNull(),

@@ -62,6 +62,9 @@ type targetRegistrationResourceModel struct {
 	ConsentHandoff             types.Bool     `tfsdk:"consent_handoff"`
 	AdoptExisting              types.Bool     `tfsdk:"adopt_existing"`
 	AdminConsentURL            types.String   `tfsdk:"admin_consent_url"`
+	ClientSecretEnabled        types.Bool     `tfsdk:"client_secret_enabled"`
+	ClientCertificate          types.String   `tfsdk:"client_certificate"`
+	ClientCertThumbprint       types.String   `tfsdk:"client_certificate_thumbprint"`
 	ClientSecretDisplayName    types.String   `tfsdk:"client_secret_display_name"`
 	ClientSecretLifetimeDays   types.Int64    `tfsdk:"client_secret_lifetime_days"`
 	ClientSecretEndDate        types.String   `tfsdk:"client_secret_end_date"`
@@ -153,6 +156,25 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "Grant tenant-wide admin consent (default `true`): create the service principal, one app " +
 					"role assignment per application permission and an all-users grant for delegated ones. With `false`, " +
 					"permissions are only requested and existing consent is revoked.",
+			},
+			"client_secret_enabled": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Make a client secret (default `true`). With `false` no secret is made, `client_secret` is " +
+					"null and nothing secret enters state: give the migration tool a certificate with `client_certificate` instead. " +
+					"Turning it off removes the secret this resource made, in the same apply.",
+			},
+			"client_certificate": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "A PEM-encoded X.509 certificate (`-----BEGIN CERTIFICATE-----`, the public part only) to add " +
+					"to the application as a certificate credential. The migration tool signs in with the matching private key, " +
+					"which never passes through Terraform; only the certificate, which is public, is in state. Changing it replaces " +
+					"the certificate this resource added; certificates added by hand are left alone.",
+				Validators: []validator.String{certificateValidator{}},
+			},
+			"client_certificate_thumbprint": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The SHA-1 thumbprint (upper-case hex) of `client_certificate`, as the Entra admin center " +
+					"shows it and as migration tools ask for it; null when no certificate is set or it was removed from the tenant.",
 			},
 			"client_secret_display_name": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString(defaultSecretDisplayName),
@@ -489,7 +511,9 @@ func (r *TargetRegistrationResource) ImportState(ctx context.Context, req resour
 	state := importedState(app)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	// Its secrets so far are not this state's to remove: the migration tool may use them.
-	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
+	// Secret start times are whole seconds, so one made in this very second would look
+	// made after the import: tracking starts at the next whole second.
+	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now().Truncate(time.Second).Add(time.Second))...)
 }
 
 // addTenantError turns a tenant error into a diagnostic that names Graph's code and what to do.

@@ -132,3 +132,24 @@ func (gracePeriodValidator) ValidateString(_ context.Context, req validator.Stri
 				"\"90m\"; \"0s\" removes the replaced secret as soon as the new one signs in.", req.ConfigValue.ValueString()))
 	}
 }
+
+// certificateValidator checks client_certificate at plan time.
+type certificateValidator struct{}
+
+func (certificateValidator) Description(context.Context) string {
+	return "must be one PEM-encoded X.509 certificate, without its private key"
+}
+
+func (v certificateValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (certificateValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseCertificatePEM(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid client certificate",
+			fmt.Sprintf("client_certificate cannot be used: %v.", err))
+	}
+}

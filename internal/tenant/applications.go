@@ -11,7 +11,7 @@ import (
 )
 
 // appSelect is what Application holds; asking for no more keeps replies small.
-var appSelect = []string{"id", "appId", "displayName", "requiredResourceAccess", "passwordCredentials", "tags"}
+var appSelect = []string{"id", "appId", "displayName", "requiredResourceAccess", "passwordCredentials", "keyCredentials", "tags"}
 
 func (c *Client) applications() *applications.ApplicationsRequestBuilder {
 	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter)
@@ -168,6 +168,40 @@ func (c *Client) AddPasswordStarting(ctx context.Context, objectID, displayName 
 	}
 	p := toPassword(pw)
 	return &p, nil
+}
+
+// SetCertificates replaces the app's certificate credentials with the ones keyed by keep
+// (Graph never returns key material, so existing certificates are named by key ID alone) and
+// the new ones in add. Sending the whole list makes a repeated call (after a lost answer)
+// land on the same result.
+func (c *Client) SetCertificates(ctx context.Context, objectID string, keep []string, add []NewCertificate) error {
+	const op = "SetCertificates"
+	creds := make([]models.KeyCredentialable, 0, len(keep)+len(add))
+	for _, k := range keep {
+		id, err := parseGUID("keyCredential keyId", k)
+		if err != nil {
+			return mapError(op, err)
+		}
+		kc := models.NewKeyCredential()
+		kc.SetKeyId(id)
+		creds = append(creds, kc)
+	}
+	for _, n := range add {
+		kc := models.NewKeyCredential()
+		kc.SetKey(n.DER)
+		kc.SetTypeEscaped(ptr("AsymmetricX509Cert"))
+		kc.SetUsage(ptr("Verify"))
+		if n.DisplayName != "" {
+			kc.SetDisplayName(ptr(n.DisplayName))
+		}
+		creds = append(creds, kc)
+	}
+	body := models.NewApplication()
+	body.SetKeyCredentials(creds)
+	return c.untilReplicated(ctx, func() error {
+		_, err := c.applications().ByApplicationId(objectID).Patch(ctx, body, nil)
+		return mapError(op, err)
+	}, isNotFound)
 }
 
 // RemovePassword deletes the client secret keyID from the app.

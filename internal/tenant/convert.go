@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -38,6 +39,15 @@ func toApplication(m models.Applicationable) *Application {
 		if p != nil {
 			a.Passwords = append(a.Passwords, toPassword(p))
 		}
+	}
+	for _, k := range m.GetKeyCredentials() {
+		if k == nil || k.GetKeyId() == nil {
+			continue
+		}
+		a.Certificates = append(a.Certificates, Certificate{
+			KeyID: k.GetKeyId().String(), DisplayName: deref(k.GetDisplayName()),
+			Thumbprint: strings.ToUpper(hex.EncodeToString(k.GetCustomKeyIdentifier())),
+		})
 	}
 	return a
 }

@@ -9,6 +9,7 @@ type Application struct {
 	DisplayName            string
 	RequiredResourceAccess []ResourceAccess
 	Passwords              []Password
+	Certificates           []Certificate
 	// Tags are the application's tags, where the provider marks what it creates.
 	Tags []string
 }
@@ -103,3 +104,17 @@ const (
 	ConsentAllPrincipals = "AllPrincipals"
 	ConsentPrincipal     = "Principal"
 )
+
+// Certificate is a certificate credential (keyCredential) of an application: Graph never
+// returns its key, only the SHA-1 thumbprint (customKeyIdentifier), in upper-case hex here.
+type Certificate struct {
+	KeyID       string
+	DisplayName string
+	Thumbprint  string
+}
+
+// NewCertificate is a certificate to add to an application: its DER encoding.
+type NewCertificate struct {
+	DER         []byte
+	DisplayName string
+}
