@@ -57,9 +57,11 @@ func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant
 		secretEnabled: wantsSecret(m),
 	}
 	if !m.ClientCertificate.IsNull() && !m.ClientCertificate.IsUnknown() {
+		// Checked again here: a value that was unknown when the validator ran (another
+		// resource's output) is first seen at apply.
 		cert, err := parseCertificatePEM(m.ClientCertificate.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root("client_certificate"), "Invalid client certificate", fmt.Sprintf("client_certificate cannot be used: %v.", err))
+			addCertificateError(&diags, path.Root("client_certificate"), err)
 		}
 		d.certificate = cert
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -149,7 +151,10 @@ func (certificateValidator) ValidateString(_ context.Context, req validator.Stri
 		return
 	}
 	if _, err := parseCertificatePEM(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid client certificate",
-			fmt.Sprintf("client_certificate cannot be used: %v.", err))
+		addCertificateError(&resp.Diagnostics, req.Path, err)
 	}
+}
+
+func addCertificateError(diags *diag.Diagnostics, at path.Path, err error) {
+	diags.AddAttributeError(at, "Invalid client certificate", fmt.Sprintf("client_certificate cannot be used: %v.", err))
 }
