@@ -3,6 +3,7 @@
 //
 //	stellar-emulator [-addr 127.0.0.1:0] [-ca-dir DIR] [-env-file FILE] [-faults FILE]
 //	                 [-latency 0s] [-replication-lag 0s] [-bootstrap-secret S] [-show-secret] [-v]
+//	                 [-cloud global|usgovernment|dod|china]
 //	stellar-emulator -routes
 //
 // Once it listens it writes FILE (if given) atomically with the provider's environment
@@ -47,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	secret := fs.String("bootstrap-secret", "", "client secret of the bootstrap application (default: random)")
 	showSecret := fs.Bool("show-secret", false, "print the client secret in the provider block")
 	verbose := fs.Bool("v", false, "log every request to stderr")
+	cloud := fs.String("cloud", "global", "national cloud of the tenant: global, usgovernment (GCC High), dod or china")
 	routes := fs.Bool("routes", false, "print every endpoint the emulator serves, as a Markdown table, and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -60,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		return 2
 	}
 
-	opts := emulator.Options{Addr: *addr, CADir: *caDir, BootstrapSecret: *secret, Latency: *latency, ReplicationLag: *lag, FaultsFile: *faults}
+	opts := emulator.Options{Addr: *addr, CADir: *caDir, BootstrapSecret: *secret, Latency: *latency, ReplicationLag: *lag, FaultsFile: *faults, Cloud: *cloud}
 	if *verbose {
 		opts.OnRequest = func(r emulator.Request) {
 			q := ""
@@ -100,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	fmt.Fprintf(stdout, "stellar-emulator listening on %s\n", e.URL())
 	fmt.Fprintf(stdout, "CA certificate: %s\n", e.CAFile())
 	fmt.Fprintf(stdout, "Tenant: %s (%s)\n", seed.TenantID, seed.TenantDomain)
+	if c := e.Cloud(); c.Name != "global" {
+		fmt.Fprintf(stdout, "Cloud: %s (also answers as %s and %s; Graph resource %s)\n", c.Name, c.LoginHost, c.GraphHost, c.GraphResource)
+	}
 	if *envFile != "" {
 		fmt.Fprintf(stdout, "Environment: %s (source it: . %s)\n", *envFile, *envFile)
 	}

@@ -198,6 +198,24 @@ func TestRunRejectsBadArguments(t *testing.T) {
 	}
 }
 
+// TestCloudFlag: -cloud puts the tenant in a national cloud, says so, and refuses a cloud
+// that does not exist.
+func TestCloudFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	stop := make(chan os.Signal, 1)
+	stop <- syscall.SIGTERM // run prints what it serves, then stops at once
+	if code := run([]string{"-cloud", "usgovernment"}, &stdout, &stderr, stop); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Cloud: usgovernment (also answers as login.microsoftonline.us and graph.microsoft.us; Graph resource https://graph.microsoft.us)") {
+		t.Fatalf("stdout:\n%s", stdout.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"-cloud", "mars"}, &stdout, &stderr, make(chan os.Signal)); code != 1 || !strings.Contains(stderr.String(), `unknown cloud "mars"`) {
+		t.Fatalf("unknown cloud: exit %d, %s", code, stderr.String())
+	}
+}
+
 func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://127.0.0.1:8443": "https://127.0.0.1:8443",

@@ -72,6 +72,8 @@ func moduleRoot() (string, error) {
 // Workspace is a Terraform working directory that uses the built provider.
 type Workspace struct {
 	Dir string
+	// Env is added to terraform's environment (and so the provider's), after the test's own.
+	Env []string
 	rc  string
 	tf  string
 }
@@ -110,6 +112,7 @@ func (w *Workspace) Command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, w.tf, args...)
 	cmd.Dir = w.Dir
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+w.rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	cmd.Env = append(cmd.Env, w.Env...)
 	return cmd
 }
 

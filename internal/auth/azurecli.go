@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -31,9 +30,8 @@ type AzureCLIOptions struct {
 // as the azuread provider does with use_cli. Tokens are cached per resource until shortly
 // before they expire: az spawns a Python process per call.
 type azureCLICredential struct {
-	o     AzureCLIOptions
-	mu    sync.Mutex
-	cache map[string]AccessToken
+	o    AzureCLIOptions
+	memo tokenMemo
 }
 
 // NewAzureCLICredential returns a credential that runs `az account get-access-token`.
@@ -47,24 +45,11 @@ func NewAzureCLICredential(o AzureCLIOptions) (Credential, error) {
 	if strings.ContainsAny(o.TenantID, " /?#") {
 		return nil, configError(SettingTenantID, "tenant_id must be a tenant GUID or a verified domain name")
 	}
-	return &azureCLICredential{o: o, cache: map[string]AccessToken{}}, nil
+	return &azureCLICredential{o: o}, nil
 }
 
-// refreshMargin is how long before expiry a cached token is replaced.
-const refreshMargin = 5 * time.Minute
-
 func (c *azureCLICredential) Token(ctx context.Context, resource string) (AccessToken, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.cache[resource]; ok && time.Until(t.ExpiresOn) > refreshMargin {
-		return t, nil
-	}
-	t, err := c.fetch(ctx, resource)
-	if err != nil {
-		return AccessToken{}, err
-	}
-	c.cache[resource] = t
-	return t, nil
+	return c.memo.get(ctx, resource, c.fetch)
 }
 
 // fetch runs az with the v2 --scope form that MSAL-based az (2.30 and later) takes, and

@@ -7,18 +7,24 @@ import (
 	"strings"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/certbundle"
 )
 
 // ClientCertificateOptions configure NewClientCertificateCredential.
-// CertificatePEM holds the certificate and its private key; Password
-// decrypts an encrypted key.
+// Certificate holds the certificate and its private key as PEM or PKCS#12,
+// raw or base64-encoded (certbundle.Parse); Password opens an encrypted key
+// or PKCS#12 file. Setting names where the certificate came from
+// (client_certificate or client_certificate_path) for errors; default
+// client_certificate.
 type ClientCertificateOptions struct {
-	AuthorityHost  string
-	TenantID       string
-	ClientID       string
-	CertificatePEM []byte
-	Password       string
-	HTTPClient     *http.Client
+	AuthorityHost string
+	TenantID      string
+	ClientID      string
+	Certificate   []byte
+	Password      string
+	Setting       string
+	HTTPClient    *http.Client
 }
 
 // certificateCredential signs in with a client assertion: a JWT signed by
@@ -32,35 +38,31 @@ type certificateCredential struct {
 // NewClientCertificateCredential builds a certificate credential on MSAL's
 // confidential client. Like the secret credential, it makes no network call.
 func NewClientCertificateCredential(o ClientCertificateOptions) (Credential, error) {
-	host := strings.TrimRight(strings.TrimSpace(o.AuthorityHost), "/")
-	if host == "" {
-		host = Global.AuthorityHost
-	}
-	switch {
-	case strings.TrimSpace(o.TenantID) == "":
-		return nil, configError(SettingTenantID, "tenant_id is empty")
-	case strings.TrimSpace(o.ClientID) == "":
-		return nil, configError(SettingClientID, "client_id is empty")
-	case !strings.HasPrefix(strings.ToLower(host), "https://"):
-		return nil, configError(SettingAuthorityHost, "authority_host must be an https URL, got "+host)
-	}
-	certs, key, err := confidential.CertFromPEM(o.CertificatePEM, o.Password)
+	authority, hc, err := appAuthority(o.AuthorityHost, o.TenantID, o.ClientID, o.HTTPClient)
 	if err != nil {
-		return nil, &Error{Description: "client_certificate cannot be read: " + err.Error(), Setting: "client_certificate",
-			kind: kindConfig, fix: "Give a PEM bundle with the certificate and its private key (and the key's password, if it is encrypted)."}
+		return nil, err
 	}
-	cred, err := confidential.NewCredFromCert(certs, key)
+	setting := o.Setting
+	if setting == "" {
+		setting = SettingClientCertificate
+	}
+	b, err := certbundle.Parse(o.Certificate, o.Password)
 	if err != nil {
-		return nil, &Error{Description: "the client certificate cannot be used: " + err.Error(), Setting: "client_certificate", kind: kindConfig,
-			fix: "Give a PEM bundle with an RSA certificate and its private key."}
-	}
-	hc := o.HTTPClient
-	if hc == nil {
-		if hc, err = NewHTTPClient(""); err != nil {
-			return nil, err
+		blame := setting
+		if errors.Is(err, certbundle.ErrPassword) {
+			blame = SettingClientCertificatePassword
 		}
+		return nil, &Error{Description: setting + " cannot be used: " + err.Error(), Setting: blame, kind: kindConfig,
+			fix: "Give the certificate with its RSA private key: a PEM bundle (the certificate, then its PKCS#8 or PKCS#1 key, " +
+				"which may be encrypted) or a PKCS#12 (.pfx) file, as a file path (client_certificate_path) or base64 " +
+				"(client_certificate); and, for an encrypted key or a .pfx, its password in client_certificate_password " +
+				"(ARM_CLIENT_CERTIFICATE_PASSWORD)."}
 	}
-	authority := host + "/" + strings.TrimSpace(o.TenantID)
+	cred, err := confidential.NewCredFromCert(b.Chain, b.Key)
+	if err != nil {
+		return nil, &Error{Description: setting + " cannot be used: " + err.Error(), Setting: setting, kind: kindConfig,
+			fix: "Give an RSA certificate with its private key."}
+	}
 	client, err := confidential.New(authority, strings.TrimSpace(o.ClientID), cred,
 		confidential.WithHTTPClient(withTokenRetry(hc)), confidential.WithInstanceDiscovery(false))
 	if err != nil {

@@ -30,6 +30,14 @@ var (
 		GraphResource:    "https://graph.microsoft.us",
 		ExchangeResource: "https://outlook.office365.us",
 	}
+	// USGovernmentDoD is US Government L5 (DoD): the same sign-in host as L4, its own Graph.
+	USGovernmentDoD = Cloud{
+		Name:             "dod",
+		AuthorityHost:    "https://login.microsoftonline.us",
+		GraphEndpoint:    "https://dod-graph.microsoft.us",
+		GraphResource:    "https://dod-graph.microsoft.us",
+		ExchangeResource: "https://outlook-dod.office365.us",
+	}
 	China = Cloud{
 		Name:             "china",
 		AuthorityHost:    "https://login.chinacloudapi.cn",
@@ -39,18 +47,23 @@ var (
 	}
 )
 
-// CloudNames lists the accepted environment names, for validators and docs.
-func CloudNames() []string { return []string{Global.Name, USGovernment.Name, China.Name} }
+// CloudNames lists the accepted environment names, for validators and docs: the azuread
+// provider's names and aliases.
+func CloudNames() []string {
+	return []string{"global", "public", "usgovernment", "usgovernmentl4", "dod", "usgovernmentl5", "china"}
+}
 
-// LookupCloud returns the cloud called name ("global", "usgovernment",
-// "china"; case-insensitive). An empty name means global, as ARM_ENVIRONMENT
-// does in the azurerm and azuread providers, which accept "public" for it too.
+// LookupCloud returns the cloud called name (case-insensitive), by the names the azuread
+// provider accepts in `environment` and ARM_ENVIRONMENT: global or public; usgovernment or
+// usgovernmentl4 (GCC High); dod or usgovernmentl5; china. An empty name means global.
 func LookupCloud(name string) (Cloud, bool) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "", "global", "public":
 		return Global, true
-	case "usgovernment":
+	case "usgovernment", "usgovernmentl4":
 		return USGovernment, true
+	case "dod", "usgovernmentl5":
+		return USGovernmentDoD, true
 	case "china":
 		return China, true
 	}

@@ -204,7 +204,7 @@ func TestEmulatorCertificateSignIn(t *testing.T) {
 	hc, _ := auth.NewHTTPClient(e.CAFile())
 	newCred := func(pemBundle []byte) auth.Credential {
 		c, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{
-			AuthorityHost: e.URL(), TenantID: s.TenantID, ClientID: app.AppID, CertificatePEM: pemBundle, HTTPClient: hc,
+			AuthorityHost: e.URL(), TenantID: s.TenantID, ClientID: app.AppID, Certificate: pemBundle, HTTPClient: hc,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +227,7 @@ func TestEmulatorCertificateSignIn(t *testing.T) {
 		t.Errorf("unknown certificate: %v", err)
 	}
 
-	if _, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{TenantID: s.TenantID, ClientID: app.AppID, CertificatePEM: []byte("nope")}); !errors.As(err, &ae) {
+	if _, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{TenantID: s.TenantID, ClientID: app.AppID, Certificate: []byte("nope")}); !errors.As(err, &ae) {
 		t.Errorf("unreadable PEM: %v", err)
 	}
 }

@@ -14,6 +14,18 @@ const (
 	SettingEnvironment       = "environment"
 	SettingAuthorityHost     = "authority_host"
 	SettingCACertificateFile = "ca_certificate_file"
+
+	SettingClientCertificate         = "client_certificate"
+	SettingClientCertificatePath     = "client_certificate_path"
+	SettingClientCertificatePassword = "client_certificate_password"
+	SettingOIDCToken                 = "oidc_token"
+	SettingOIDCTokenFilePath         = "oidc_token_file_path"
+	SettingOIDCRequestURL            = "oidc_request_url"
+	SettingOIDCRequestToken          = "oidc_request_token"
+	SettingADOServiceConnectionID    = "ado_pipeline_service_connection_id"
+	SettingUseMSI                    = "use_msi"
+	SettingMSIEndpoint               = "msi_endpoint"
+	SettingAccessToken               = "access_token"
 )
 
 type errorKind int
@@ -109,6 +121,17 @@ var fixes = map[int]fix{
 		"signs the assertion to the app registration (Certificates & secrets), or use the matching key."},
 	700024: {"", "The client assertion is outside its validity period. Check this machine's clock, " +
 		"and for workload identity that the federated token has not expired."},
+	70021: {"", "No federated identity credential on the application matches the token. Compare the token's issuer, subject " +
+		"and audience with the application's federated credentials (Entra admin center > App registrations > Certificates & " +
+		"secrets > Federated credentials); they must match exactly."},
+	700211: {"", "No federated identity credential on the application trusts the token's issuer. Add one with the issuer the " +
+		"pipeline uses (GitHub Actions: https://token.actions.githubusercontent.com; Azure DevOps: the service connection's " +
+		"issuer), exactly, without a trailing slash; and check client_id names that application."},
+	700212: {"", "The token's audience is not one the federated identity credential lists. Use the audience " +
+		"api://AzureADTokenExchange, which the provider asks GitHub and Azure DevOps for, in the credential."},
+	700213: {"", "No federated identity credential matches the token's subject. Add one for this subject exactly (GitHub: " +
+		"repo:OWNER/REPO:environment:NAME, :ref:refs/heads/BRANCH or :pull_request; repositories created or renamed since " +
+		"2026-07-15 use immutable IDs, repo:owner@ID/repo@ID:...; Azure DevOps: sc://ORG/PROJECT/CONNECTION)."},
 	7000218: {SettingClientSecret, "The request carried no client secret or assertion. Set client_secret (ARM_CLIENT_SECRET)."},
 	70011: {SettingEnvironment, "Entra refused the requested scope. Check environment (ARM_ENVIRONMENT) so that the Graph " +
 		"resource matches the tenant's cloud."},

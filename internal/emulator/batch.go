@@ -162,6 +162,7 @@ func (g *graphReq) runBatchItem(it batchRequestItem) *batchResponseItem {
 	if err != nil {
 		return batchItemError(it.ID, "Invalid request in batch.")
 	}
+	req.Host = g.r.Host // an item answers, and is logged, under the host the batch came by
 	for k, v := range it.Headers {
 		if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Content-Encoding") {
 			continue // the batch's own credentials apply; item bodies are never compressed

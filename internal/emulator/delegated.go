@@ -80,8 +80,8 @@ type scopeRequest struct {
 }
 
 // parseUserScopes reads a delegated scope list: "https://graph.microsoft.com/X" or "X" (a
-// bare name is Microsoft Graph's), "<resource>/.default", plus OpenID scopes. The caller
-// holds the store lock.
+// bare name is Microsoft Graph's, in the tenant's cloud), "<resource>/.default", plus OpenID
+// scopes. The caller holds the store lock.
 func (s *store) parseUserScopes(scope string, v view) (scopeRequest, *aadError) {
 	var req scopeRequest
 	resource := ""
@@ -90,7 +90,7 @@ func (s *store) parseUserScopes(scope string, v view) (scopeRequest, *aadError) 
 			req.wantsOIDC = append(req.wantsOIDC, sc)
 			continue
 		}
-		res, value := GraphResource, sc
+		res, value := s.graphResource(), sc
 		if i := strings.LastIndex(sc, "/"); i > 0 && strings.Contains(sc, "://") {
 			res, value = sc[:i], sc[i+1:]
 		}
@@ -106,7 +106,7 @@ func (s *store) parseUserScopes(scope string, v view) (scopeRequest, *aadError) 
 		req.values = append(req.values, value)
 	}
 	if resource == "" {
-		resource = GraphResource // only OpenID scopes: a sign-in to Graph's User.Read
+		resource = s.graphResource() // only OpenID scopes: a sign-in to Graph's User.Read
 		req.values = append(req.values, "User.Read")
 	}
 	if req.isDefault && len(req.values) > 0 {
@@ -388,7 +388,7 @@ func (e *Emulator) signUserToken(pc publicClient, u *user, res *servicePrincipal
 func (e *Emulator) signIDToken(r *http.Request, pc publicClient, u *user, now time.Time) (string, error) {
 	tid := e.store.tenantID
 	claims := map[string]any{
-		"aud": pc.appID, "iss": e.url + "/" + tid + "/v2.0", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),
+		"aud": pc.appID, "iss": e.baseURL(r) + "/" + tid + "/v2.0", "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),
 		"name": u.displayName, "oid": u.id, "preferred_username": u.upn, "sub": pairwiseSubject(u.id, pc.appID), "tid": tid, "ver": "2.0",
 	}
 	if nonce := r.FormValue("nonce"); nonce != "" {

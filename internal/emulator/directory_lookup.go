@@ -161,6 +161,7 @@ func (a *application) clone() *application {
 		cp.passwords[i] = &pc
 	}
 	cp.keys = append([]*keyCredential(nil), a.keys...) // key credentials are never changed in place
+	cp.federated = cloneFederated(a.federated)
 	cp.props = cloneProps(a.props)
 	cp.owners = append([]string(nil), a.owners...)
 	return &cp

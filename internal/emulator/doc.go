@@ -6,6 +6,11 @@
 // It serves HTTPS on 127.0.0.1 with a certificate authority of its own, so the real clients
 // (MSAL Go, msgraph-sdk-go) talk to it unchanged apart from their base URL and trust store.
 // One URL serves both sides: the token endpoints under /{tenant}/... and Graph under /v1.0/....
+// Under /issuers/... it stands for the identity providers whose tokens workload identity
+// federation trusts (OIDC issuers, GitHub Actions' and Azure Pipelines' token requests).
+// It also plays the Azure host a pipeline runs on, with its managed identity endpoints (IMDS,
+// App Service, Cloud Shell), and can put the tenant in a national cloud (Options.Cloud), whose
+// host names its certificate then covers too.
 //
 // The emulator stands for Microsoft, not for this provider: behaviour, status codes and error
 // wordings follow Microsoft's documentation and observed responses, and it imports none of the

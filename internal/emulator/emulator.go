@@ -29,6 +29,10 @@ type Options struct {
 	Latency         time.Duration // added to every request
 	ReplicationLag  time.Duration // a new object is invisible to reads/assignments/tokens for this long
 	FaultsFile      string        // optional JSON list of Fault
+	// Cloud is the national cloud the tenant lives in: "" or "global" (the default),
+	// "usgovernment" (GCC High), "dod" or "china". It decides Graph's and Exchange Online's
+	// resource URIs and the host names the emulator also answers to (cloud.go).
+	Cloud string
 	// OnRequest, if set, is called after each request is served (also for batch items),
 	// e.g. to print a request log as it happens. It must not block.
 	OnRequest func(Request)
@@ -53,6 +57,11 @@ type Emulator struct {
 	portal    *Portal
 	sessions  *sessions
 	onRequest func(Request)
+	// oidc holds the emulator's own OIDC issuers and CI runs (oidcissuer.go); ready as zero.
+	oidc oidcIssuers
+
+	cloud      cloud
+	identities *identityHost // the emulated Azure host's managed identities
 
 	latency atomic.Int64 // time.Duration
 	lag     atomic.Int64 // time.Duration
@@ -79,11 +88,16 @@ func Start(opts Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
+	cl, err := cloudNamed(opts.Cloud)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	ca, err := loadOrCreateCA(opts.CADir)
 	if err != nil {
 		return nil, fmt.Errorf("emulator CA: %w", err)
 	}
-	leaf, err := ca.leaf(host)
+	// The cloud's own host names too, for clients that reach the emulator by them.
+	leaf, err := ca.leaf(host, cl.hostNames()...)
 	if err != nil {
 		return nil, fmt.Errorf("emulator certificate: %w", err)
 	}
@@ -92,7 +106,7 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 
-	e := &Emulator{ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, sessions: newSessions(), serveErr: make(chan error, 1), onRequest: opts.OnRequest}
+	e := &Emulator{cloud: cl, identities: newIdentityHost(), ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, sessions: newSessions(), serveErr: make(chan error, 1), onRequest: opts.OnRequest}
 	e.latency.Store(int64(opts.Latency))
 	e.lag.Store(int64(opts.ReplicationLag))
 	for _, f := range faults {
@@ -103,6 +117,7 @@ func Start(opts Options) (*Emulator, error) {
 	}
 
 	e.store, e.seed = newSeededStore(opts.BootstrapSecret)
+	e.store.applyCloud(cl)
 	e.portal = &Portal{e: e}
 
 	if e.client, err = clientTrusting(ca.cert); err != nil {
@@ -311,6 +326,7 @@ func (e *Emulator) logRequest(r *http.Request, rec *bufferedResponse, start time
 	}
 	entry := Request{
 		Method:          r.Method,
+		Host:            r.Host,
 		Path:            r.URL.Path,
 		Query:           q,
 		Status:          rec.statusCode(),
@@ -323,11 +339,26 @@ func (e *Emulator) logRequest(r *http.Request, rec *bufferedResponse, start time
 		AnswerLost:      info.loseAnswer,
 		AnswerDelay:     info.answerDelay,
 		Compressed:      strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip"),
+		Audience:        bearerAudience(r),
 	}
 	e.log.add(entry)
 	if e.onRequest != nil {
 		e.onRequest(entry)
 	}
+}
+
+// bearerAudience is the aud of r's bearer token, read without verifying it: the log records
+// what the client sent, and Graph's own check decides what it accepts.
+func bearerAudience(r *http.Request) string {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	jwt, err := parseJWT(strings.TrimSpace(tok))
+	if err != nil {
+		return ""
+	}
+	return jwt.str("aud")
 }
 
 // route serves a request by the route table: Graph under /v1.0, the token service elsewhere.

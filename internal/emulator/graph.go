@@ -13,7 +13,6 @@ import (
 
 const (
 	graphContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
-	graphMetadata    = "https://graph.microsoft.com/v1.0/$metadata#"
 	graphTimeFormat  = "2006-01-02T15:04:05Z"
 	// credentialTimeFormat is how Graph writes a credential's start and end: with seven
 	// fractional digits ("2019-09-09T19:50:29.3086381Z", password-credential docs).
@@ -175,7 +174,8 @@ func (e *Emulator) tokenProblem(jwt *parsedJWT, now time.Time) string {
 	if !okExp || now.After(time.Unix(exp, 0).Add(clockSkew)) || now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
 		return "Access token has expired or is not yet valid."
 	}
-	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), GraphResource) && !strings.EqualFold(aud, GraphAppID) {
+	// Graph accepts only its own cloud's resource URI: a token for another cloud's Graph fails.
+	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), e.cloud.GraphResource) && !strings.EqualFold(aud, GraphAppID) {
 		return "Access token validation failure. Invalid audience."
 	}
 	if iss := jwt.str("iss"); iss != "https://sts.windows.net/"+e.store.tenantID+"/" {
@@ -241,7 +241,7 @@ func (g *graphReq) entity(status int, context string, v map[string]any) (reply, 
 	if err != nil {
 		return reply{}, err
 	}
-	out["@odata.context"] = graphMetadata + context + g.query.selectSuffix() + "/$entity"
+	out["@odata.context"] = g.e.graphMetadataURL() + context + g.query.selectSuffix() + "/$entity"
 	return reply{status: status, body: out}, nil
 }
 
@@ -262,7 +262,7 @@ func (g *graphReq) collection(context, typeName string, items []map[string]any) 
 		}
 		values = append(values, p)
 	}
-	return reply{status: http.StatusOK, body: map[string]any{"@odata.context": graphMetadata + context + g.query.selectSuffix(), "value": values}}, nil
+	return reply{status: http.StatusOK, body: map[string]any{"@odata.context": g.e.graphMetadataURL() + context + g.query.selectSuffix(), "value": values}}, nil
 }
 
 // readObject reads the JSON object body of a POST or PATCH. OData annotations the SDK adds

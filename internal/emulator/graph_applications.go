@@ -258,7 +258,7 @@ func (g *graphReq) addPassword() (reply, error) {
 	}
 	body := renderPassword(&p)
 	body["secretText"] = p.secret
-	body["@odata.context"] = graphMetadata + "microsoft.graph.passwordCredential"
+	body["@odata.context"] = g.e.graphMetadataURL() + "microsoft.graph.passwordCredential"
 	return reply{status: http.StatusOK, body: body}, nil
 }
 

@@ -44,7 +44,7 @@ func (g *graphReq) restoreDeletedItem() (reply, error) {
 		return reply{}, err
 	}
 	body := d.render()
-	body["@odata.context"] = graphMetadata + "directoryObjects/$entity"
+	body["@odata.context"] = g.e.graphMetadataURL() + "directoryObjects/$entity"
 	return reply{status: http.StatusOK, body: body}, nil
 }
 

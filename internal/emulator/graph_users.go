@@ -81,7 +81,7 @@ func (g *graphReq) mailboxSettings() (reply, error) {
 	}
 	workDays := []string{"monday", "tuesday", "wednesday", "thursday", "friday"}
 	return reply{status: http.StatusOK, body: map[string]any{
-		"@odata.context":                        graphMetadata + "users('" + u.id + "')/mailboxSettings",
+		"@odata.context":                        g.e.graphMetadataURL() + "users('" + u.id + "')/mailboxSettings",
 		"archiveFolder":                         "AAMkAGI2TGuLAAA=",
 		"timeZone":                              u.timeZone,
 		"delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",

@@ -44,22 +44,23 @@ func (e *Emulator) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Reque
 		writeOAuthError(w, r, err.status, "invalid_tenant", err.Error())
 		return
 	}
-	authority := e.url + "/" + tid
+	base := e.baseURL(r)
+	authority := base + "/" + tid
 	if isCommonTenant(tenant) {
-		authority = e.url + "/" + strings.ToLower(tenant)
+		authority = base + "/" + strings.ToLower(tenant)
 	}
 	doc := map[string]any{
 		"token_endpoint":                        authority + "/oauth2/v2.0/token",
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
-		"jwks_uri":                              e.url + "/" + pick(isCommonTenant(tenant), strings.ToLower(tenant), tid) + "/discovery/v2.0/keys",
+		"jwks_uri":                              base + "/" + pick(isCommonTenant(tenant), strings.ToLower(tenant), tid) + "/discovery/v2.0/keys",
 		"response_modes_supported":              []string{"query", "fragment", "form_post"},
 		"subject_types_supported":               []string{"pairwise"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
-		"issuer":                                e.url + "/" + tid + "/v2.0",
+		"issuer":                                base + "/" + tid + "/v2.0",
 		"request_uri_parameter_supported":       false,
-		"userinfo_endpoint":                     "https://graph.microsoft.com/oidc/userinfo",
+		"userinfo_endpoint":                     "https://" + e.cloud.GraphHost + "/oidc/userinfo",
 		"authorization_endpoint":                authority + "/oauth2/v2.0/authorize",
 		"device_authorization_endpoint":         authority + "/oauth2/v2.0/devicecode",
 		"http_logout_supported":                 true,
@@ -67,10 +68,10 @@ func (e *Emulator) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Reque
 		"end_session_endpoint":                  authority + "/oauth2/v2.0/logout",
 		"claims_supported":                      []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
 		"kerberos_endpoint":                     authority + "/kerberos",
-		"tenant_region_scope":                   "NA",
-		"cloud_instance_name":                   "microsoftonline.com",
-		"cloud_graph_host_name":                 "graph.windows.net",
-		"msgraph_host":                          "graph.microsoft.com",
+		"tenant_region_scope":                   e.cloud.regionScope,
+		"cloud_instance_name":                   e.cloud.instanceName,
+		"cloud_graph_host_name":                 e.cloud.aadGraphHost,
+		"msgraph_host":                          e.cloud.GraphHost,
 		"rbac_url":                              "https://pas.windows.net",
 	}
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", doc)
@@ -100,7 +101,7 @@ func (e *Emulator) serveKeys(w http.ResponseWriter, r *http.Request, tenant stri
 		"n":      b64.EncodeToString(pub.N.Bytes()),
 		"e":      b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 		"x5c":    []string{base64.StdEncoding.EncodeToString(e.signer.cert.Raw)},
-		"issuer": e.url + "/" + e.store.tenantID + "/v2.0",
+		"issuer": e.baseURL(r) + "/" + e.store.tenantID + "/v2.0",
 	}
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{"keys": []any{key}})
 }
@@ -116,9 +117,10 @@ func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request
 			}
 		}
 	}
-	host := strings.TrimPrefix(e.url, "https://")
+	base := e.baseURL(r)
+	host := strings.TrimPrefix(base, "https://")
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
-		"tenant_discovery_endpoint": e.url + "/" + tenant + "/v2.0/.well-known/openid-configuration",
+		"tenant_discovery_endpoint": base + "/" + tenant + "/v2.0/.well-known/openid-configuration",
 		"api-version":               "1.1",
 		"metadata":                  []any{map[string]any{"preferred_network": host, "preferred_cache": host, "aliases": []string{host}}},
 	})

@@ -127,6 +127,8 @@ var filterProps = map[string]map[string]bool{
 	"AppRoleAssignment":          set("id", "principalid", "resourceid", "approleid"),
 	"Application (deleted)":      set("id", "appid", "displayname"),
 	"ServicePrincipal (deleted)": set("id", "appid", "displayname"),
+
+	"FederatedIdentityCredential": set("name", "subject"),
 }
 
 func set(keys ...string) map[string]bool {

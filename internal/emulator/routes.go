@@ -16,6 +16,7 @@ import (
 //	{app}     an application: /applications/{id}, /applications({id}), /applications(appId='...')
 //	{sp}      a service principal, by id or appId like {app}
 //	{id}      any other key: /users/{id}, /users('$x@contoso.com')
+//	{fic}     a federated identity credential, by id or name: .../{name}, ...(name='x')
 //
 // The first route whose pattern and method match serves the request, so literals are listed
 // before the placeholders they could also match.
@@ -27,18 +28,30 @@ func init() { routes = routeTable() }
 
 func routeTable() []route {
 	return []route{
+		// OIDC issuers of the emulator's own (oidcissuer.go, oidcpipelines.go), for federated
+		// sign-ins. Listed first: the {tenant} routes below would take /issuers/v2.0/... .
+		{methods: "GET", pattern: "/issuers/github/actions/idtoken", identity: (*Emulator).serveGitHubIDToken, about: "GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL: Authorization: Bearer request token; audience (default https://github.com/OWNER); answers {count, value}"},
+		{methods: "POST", pattern: "/issuers/ado/oidctoken", identity: (*Emulator).serveAzureDevOpsOIDCToken, about: "Azure Pipelines' SYSTEM_OIDCREQUESTURI: Authorization: Bearer System.AccessToken; api-version=7.1, serviceConnectionId, audience (default api://AzureADTokenExchange); answers {oidcToken}"},
+		{methods: "GET", pattern: "/issuers/{id}/.well-known/openid-configuration", identity: (*Emulator).serveIssuerConfiguration, about: "an issuer's OpenID configuration: any name is an issuer, with its own key"},
+		{methods: "GET", pattern: "/issuers/{id}/.well-known/jwks", identity: (*Emulator).serveIssuerKeys, about: "an issuer's signing key (JWKS)"},
+
 		// Entra ID token service.
 		{methods: "GET", pattern: "/common/discovery/instance", identity: (*Emulator).serveInstanceDiscovery, about: "instance discovery (for clients that leave it on)"},
 		{methods: "GET HEAD", pattern: "/{tenant}/v2.0/.well-known/openid-configuration", identity: (*Emulator).serveOpenIDConfiguration, about: "OpenID configuration"},
 		{methods: "GET", pattern: "/{tenant}/discovery/v2.0/keys", identity: (*Emulator).serveKeys, about: "token-signing keys (JWKS)"},
 		{methods: "GET", pattern: "/{tenant}/discovery/keys", identity: (*Emulator).serveKeys, about: "token-signing keys, v1.0 path"},
 		{methods: "GET", pattern: "/common/UserRealm/{id}", identity: (*Emulator).serveUserRealm, about: "home realm discovery before a username and password sign-in"},
-		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials (secret, form or Basic, or certificate assertion); a person's device_code, authorization_code (PKCE S256), refresh_token, password"},
+		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/token", identity: (*Emulator).serveToken, about: "client credentials (secret, form or Basic, certificate assertion, or federated assertion matched against the application's federated identity credentials); a person's device_code, authorization_code (PKCE S256), refresh_token, password"},
 		{methods: "POST", pattern: "/{tenant}/oauth2/v2.0/devicecode", identity: (*Emulator).serveDeviceCode, about: "starts a device-code sign-in; the person completes it at /devicelogin"},
 		{methods: "GET POST", pattern: "/devicelogin", identity: (*Emulator).serveDeviceLogin, about: "sign-in page for a device code: post otc, login, passwd"},
 		{methods: "GET POST", pattern: "/{tenant}/oauth2/v2.0/authorize", identity: (*Emulator).serveAuthorize, about: "authorization code with PKCE: GET shows the sign-in form, POST of its fields plus login and passwd answers the redirect URI"},
 		{methods: "GET POST", pattern: "/{tenant}/v2.0/adminconsent", identity: (*Emulator).serveAdminConsent, about: "admin consent for an application's requested permissions: post client_id, login, passwd (and redirect_uri, state)"},
 		{methods: "GET POST", pattern: "/{tenant}/adminconsent", identity: (*Emulator).serveAdminConsent, about: "admin consent, v1.0 path"},
+
+		// Managed identity endpoints of the emulated Azure host (managedidentity.go).
+		{methods: "GET", pattern: "/metadata/identity/oauth2/token", identity: (*Emulator).serveIMDSToken, about: "IMDS: header Metadata: true; api-version, resource, one of client_id, object_id, msi_res_id; string expiry fields"},
+		{methods: "GET", pattern: "/msi/token", identity: (*Emulator).serveAppServiceToken, about: "App Service (IDENTITY_ENDPOINT): header X-IDENTITY-HEADER; api-version=2019-08-01, resource, one of client_id, object_id, principal_id, mi_res_id"},
+		{methods: "POST", pattern: "/msi/token", identity: (*Emulator).serveCloudShellToken, about: "Cloud Shell (MSI_ENDPOINT): header Metadata: true; form resource; the host's system-assigned identity"},
 
 		// Microsoft Graph v1.0.
 		{methods: "POST", pattern: "/v1.0/$batch", graph: (*graphReq).batch, about: "JSON batching: at most 20 requests, each routed and authorized like a call of its own; dependsOn, 424"},
@@ -51,6 +64,11 @@ func routeTable() []route {
 		{methods: "DELETE", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
 		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).addPassword},
 		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).removePassword},
+		{methods: "GET", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials", perms: need(permAppRead), graph: (*graphReq).listFederatedCredentials, about: "$filter on name, subject"},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).createFederatedCredential, about: "name, issuer, subject, exactly one audience; name unique, issuer and subject unique together; at most 20 per application"},
+		{methods: "GET", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", perms: need(permAppRead), graph: (*graphReq).getFederatedCredential, about: "by id or name"},
+		{methods: "PATCH", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateFederatedCredential, about: "by id or name; the name is immutable; with Prefer: create-if-missing, an upsert by name (201)"},
+		{methods: "DELETE", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteFederatedCredential, about: "by id or name"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals", perms: need(permAppRead), graph: (*graphReq).listServicePrincipals, about: "$filter, $select, $top"},
 		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal, about: "a person without an administrator role: of an application they own"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipal},
@@ -193,10 +211,13 @@ func matchPattern(pattern string, segs []segment) (int, map[string]ref, *graphEr
 }
 
 // acceptsKey reports whether a placeholder takes an OData key by prop: every one takes the
-// id, applications and service principals their appId too.
+// id, applications and service principals their appId too, federated credentials their name.
 func acceptsKey(placeholder, prop string) bool {
 	if strings.EqualFold(prop, "id") {
 		return true
+	}
+	if placeholder == "{fic}" {
+		return strings.EqualFold(prop, "name")
 	}
 	return strings.EqualFold(prop, "appId") && (placeholder == "{app}" || placeholder == "{sp}")
 }

@@ -394,6 +394,6 @@ func (e *Emulator) serveUserRealm(w http.ResponseWriter, r *http.Request, _ stri
 	}
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
 		"ver": "1.0", "account_type": kind, "domain_name": domain,
-		"cloud_instance_name": "microsoftonline.com", "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+		"cloud_instance_name": e.cloud.instanceName, "cloud_audience_urn": "urn:federation:MicrosoftOnline",
 	})
 }

@@ -54,6 +54,7 @@ type application struct {
 	rra            []RequiredResourceAccess
 	passwords      []*password
 	keys           []*keyCredential
+	federated      []*federatedCredential // directory_federated.go
 	// props holds the other writable application properties a client set, echoed back as
 	// sent (the emulator does not interpret them).
 	props map[string]json.RawMessage
@@ -94,6 +95,8 @@ type servicePrincipal struct {
 	// props holds other writable properties a client PATCHed, echoed back as sent.
 	props  map[string]json.RawMessage
 	owners []string
+	// managed is set for the principal of a managed identity (managedidentity.go).
+	managed *managedIdentity
 }
 
 // deletedServicePrincipal is a service principal in the deleted items container, with the app
@@ -176,6 +179,9 @@ func (a *application) snapshot() Application {
 	}
 	for _, k := range a.keys {
 		out.Certificates = append(out.Certificates, Certificate{KeyID: k.keyID, DisplayName: k.displayName, Thumbprint: k.thumbprint(), Start: k.start, End: k.end, Certificate: k.cert})
+	}
+	for _, fc := range a.federated {
+		out.FederatedCredentials = append(out.FederatedCredentials, fc.snapshot())
 	}
 	return out
 }

@@ -145,8 +145,9 @@ func (a *authority) save(dir string) error {
 	return atomicfile.Write(filepath.Join(dir, caCertFile), a.certPEM, 0o644)
 }
 
-// leaf issues a server certificate for the loopback names (and host, if it is another address).
-func (a *authority) leaf(host string) (tls.Certificate, error) {
+// leaf issues a server certificate for the loopback names (and host, if it is another
+// address), and for the DNS names given.
+func (a *authority) leaf(host string, names ...string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -158,6 +159,7 @@ func (a *authority) leaf(host string) (tls.Certificate, error) {
 	} else if ip == nil && host != "" && host != "localhost" {
 		dns = append(dns, host)
 	}
+	dns = append(dns, names...)
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: randomSerial(),

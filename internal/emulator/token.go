@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"crypto/rsa"
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"mime"
@@ -247,6 +248,9 @@ func (e *Emulator) appToken(app *application, client, res *servicePrincipal, acr
 	if len(roles) > 0 { // Entra omits the claim when the client holds no role
 		claims["roles"] = roles
 	}
+	if client.managed != nil { // a managed identity's tokens name its Azure resource
+		claims["xms_mirid"] = client.managed.resourceID
+	}
 	tok, err := signRS256(e.signer.key, map[string]any{"typ": "JWT", "alg": "RS256", "x5t": e.signer.kid, "kid": e.signer.kid}, claims)
 	if err != nil {
 		return "", &aadError{http.StatusInternalServerError, "server_error", 50000, "TokenIssuanceError - There's an issue with the sign-in service."}
@@ -292,6 +296,9 @@ func (e *Emulator) checkAssertion(app *application, assertion string, now time.T
 	if alg := jwt.alg(); alg != "PS256" && alg != "RS256" {
 		return errAssertionMalformed()
 	}
+	if isFederatedAssertion(app, jwt, now) {
+		return e.checkFederatedAssertion(app, jwt, now) // federated.go
+	}
 	key, shown, aerr := assertionKey(app, jwt, now)
 	if aerr != nil {
 		return aerr
@@ -306,16 +313,10 @@ func (e *Emulator) checkAssertion(app *application, assertion string, now time.T
 	return e.checkAssertionClaims(app, jwt, now)
 }
 
-// assertionKey finds the certificate an assertion names by its x5t#S256 or x5t thumbprint,
-// and the thumbprint as Entra shows it in errors.
+// assertionKey finds the certificate an assertion names by its x5t#S256, x5t or kid
+// thumbprint, and the thumbprint as Entra shows it in errors.
 func assertionKey(app *application, jwt *parsedJWT, now time.Time) (*keyCredential, string, *aadError) {
-	var thumb []byte
-	var byS256 bool
-	if v, ok := jwt.header["x5t#S256"].(string); ok && v != "" {
-		thumb, byS256 = decodeThumbprint(v), true
-	} else if v, ok := jwt.header["x5t"].(string); ok && v != "" {
-		thumb = decodeThumbprint(v)
-	}
+	thumb, byS256 := assertionThumbprint(jwt.header)
 	if thumb == nil {
 		return nil, "", errAssertionNoThumbprint()
 	}
@@ -343,12 +344,40 @@ func (e *Emulator) checkAssertionClaims(app *application, jwt *parsedJWT, now ti
 	if jwt.str("sub") != jwt.str("iss") {
 		return errAssertionSubject()
 	}
+	return assertionTimeError(jwt, now)
+}
+
+// assertionTimeError checks a client assertion's validity window (certificate and federated
+// alike) with the clock skew Entra allows.
+func assertionTimeError(jwt *parsedJWT, now time.Time) *aadError {
 	exp, hasExp := jwt.num("exp")
 	nbf, _ := jwt.num("nbf") // a missing nbf means "valid from the epoch", as Entra reports
 	if !hasExp || now.After(time.Unix(exp, 0).Add(clockSkew)) || now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
 		return errAssertionTime(now.Format(assertionTimeForm), time.Unix(nbf, 0).UTC().Format(assertionTimeForm), time.Unix(exp, 0).UTC().Format(assertionTimeForm))
 	}
 	return nil
+}
+
+// assertionThumbprint reads the certificate thumbprint an assertion's header names: x5t#S256
+// (SHA-256, MSAL), x5t (SHA-1), or a kid holding the SHA-1 thumbprint, as base64url, padded
+// or not (go-azure-sdk, so the azuread provider), or as hex. byS256 tells which hash it is.
+func assertionThumbprint(header map[string]any) (thumb []byte, byS256 bool) {
+	if v, ok := header["x5t#S256"].(string); ok && v != "" {
+		return decodeThumbprint(v), true
+	}
+	if v, ok := header["x5t"].(string); ok && v != "" {
+		return decodeThumbprint(v), false
+	}
+	kid, _ := header["kid"].(string)
+	if len(kid) == 2*sha1.Size {
+		if b, err := hex.DecodeString(kid); err == nil {
+			return b, false
+		}
+	}
+	if b := decodeThumbprint(kid); len(b) == sha1.Size {
+		return b, false
+	}
+	return nil, false
 }
 
 // decodeThumbprint accepts the standard base64 MSAL sends as well as the base64url RFC 7515
@@ -363,10 +392,10 @@ func decodeThumbprint(s string) []byte {
 }
 
 // isTokenEndpoint reports whether aud names this tenant's token endpoint (v2.0 or v1.0), by
-// GUID or by any verified domain.
+// GUID or by any verified domain, under URL() or the cloud's login host.
 func (e *Emulator) isTokenEndpoint(aud string) bool {
 	u, err := url.Parse(aud)
-	if err != nil || !strings.EqualFold(u.Scheme+"://"+u.Host, e.url) {
+	if err != nil || !e.isOwnLoginURL(u.Scheme, u.Host) {
 		return false
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")

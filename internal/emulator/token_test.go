@@ -206,7 +206,8 @@ func TestTokenErrors(t *testing.T) {
 		{"certificate expired", seed.TenantID, certApp.AppID, certCred(oldCert, oldKey), graphScope, 401, "AADSTS700027"},
 		{"assertion expired", seed.TenantID, certApp.AppID, assertion(tokenURL, certApp.AppID, certApp.AppID, now.Add(-time.Hour), now.Add(-30*time.Minute)), graphScope, 401, "AADSTS700024"},
 		{"assertion not yet valid", seed.TenantID, certApp.AppID, assertion(tokenURL, certApp.AppID, certApp.AppID, now.Add(time.Hour), now.Add(2*time.Hour)), graphScope, 401, "AADSTS700024"},
-		{"assertion for another audience", seed.TenantID, certApp.AppID, assertion("https://login.microsoftonline.com/"+seed.TenantID+"/oauth2/v2.0/token", certApp.AppID, certApp.AppID, now, now.Add(5*time.Minute)), graphScope, 401, "AADSTS700023"},
+		// The emulator answers to its URL and to its cloud's login host, not another cloud's.
+		{"assertion for another audience", seed.TenantID, certApp.AppID, assertion("https://login.microsoftonline.us/"+seed.TenantID+"/oauth2/v2.0/token", certApp.AppID, certApp.AppID, now, now.Add(5*time.Minute)), graphScope, 401, "AADSTS700023"},
 		{"assertion issued by another client", seed.TenantID, certApp.AppID, assertion(tokenURL, seed.BootstrapClientID, seed.BootstrapClientID, now, now.Add(5*time.Minute)), graphScope, 401, "AADSTS700021"},
 		{"assertion subject differs", seed.TenantID, certApp.AppID, assertion(tokenURL, certApp.AppID, "someone-else", now, now.Add(5*time.Minute)), graphScope, 401, "AADSTS50048"},
 	}

@@ -48,7 +48,9 @@ type Application struct {
 	RequiredResourceAccess []RequiredResourceAccess
 	Passwords              []Password
 	Certificates           []Certificate
-	CreatedDateTime        time.Time
+	// FederatedCredentials are the external tokens the application trusts, oldest first.
+	FederatedCredentials []FederatedCredential
+	CreatedDateTime      time.Time
 	// DeletedDateTime is zero unless the application is in the deleted items container.
 	DeletedDateTime time.Time
 }
@@ -85,6 +87,18 @@ type Certificate struct {
 	Start       time.Time
 	End         time.Time
 	Certificate *x509.Certificate
+}
+
+// FederatedCredential is a federated identity credential of an application: a token from
+// Issuer whose sub is Subject and whose aud holds one of Audiences signs in as the application
+// (workload identity federation). Matching is exact, case and trailing slash included.
+type FederatedCredential struct {
+	ID          string
+	Name        string // unique within the application, immutable
+	Issuer      string
+	Subject     string
+	Audiences   []string // Graph takes exactly one, e.g. api://AzureADTokenExchange
+	Description string
 }
 
 // ServicePrincipal is a snapshot of a service principal.
@@ -140,7 +154,11 @@ type DelegatedGrant struct {
 
 // Request is one entry of the request log.
 type Request struct {
-	Method   string
+	Method string
+	// Host is the host the client addressed (the Host header): "127.0.0.1:40123", or a
+	// cloud's host name such as "login.microsoftonline.us" for a client that reached the
+	// emulator by it.
+	Host     string
 	Path     string
 	Query    string // decoded, e.g. "$filter=appId eq '...'"
 	Status   int
@@ -160,4 +178,7 @@ type Request struct {
 	AnswerDelay time.Duration
 	// Compressed is true when the request body came gzip-compressed (msgraph-sdk-go's default).
 	Compressed bool
+	// Audience is the aud claim of the bearer token the request carried (a Graph call), ""
+	// without one: which resource the client asked the token service for.
+	Audience string
 }

@@ -111,7 +111,7 @@ func TestAccBadInput(t *testing.T) {
 		{"authority unreachable", provider(`authority_host = "https://127.0.0.1:1"`) + registration(""), `authority_host(.|\n)*(reach|connect)`},
 		{"missing CA file", provider(`ca_certificate_file = "/nonexistent/ca.pem"`) + registration(""), `Cannot\s+read\s+the\s+CA\s+certificate\s+file(.|\n)*ca_certificate_file(.|\n)*How\s+to\s+fix\s+it`},
 		{"CA file without a certificate", provider(fmt.Sprintf("ca_certificate_file = %q", notPEM)) + registration(""), `ca_certificate_file(.|\n)*(no\s+PEM|certificate)`},
-		{"client_id without secret", provider(`client_secret =`) + registration(""), `client_id\s+is\s+set\s+but\s+client_secret\s+is\s+not(.|\n)*Set\s+client_secret`},
+		{"client_id without secret", provider(`client_secret =`) + registration(""), `client_id\s+is\s+set\s+but\s+nothing\s+to\s+sign\s+in\s+with:\s+set\s+client_secret`},
 		{"secret without client_id", provider(`client_id =`) + registration(""), `client_id\s+is\s+not\s+set,\s+but\s+client_secret\s+is`},
 		{"secret without tenant", provider(`tenant_id =`) + registration(""), `tenant_id\s+is\s+not\s+set,\s+but\s+client_secret\s+is`},
 		{"tenant as a URL", provider(`tenant_id = "https://contoso.com"`) + registration(""), `tenant_id(.|\n)*GUID\s+or\s+a\s+verified\s+domain`},

@@ -181,7 +181,7 @@ func signsInWithCertificate(e *emulator.Emulator, clientID, bundle string) error
 		return err
 	}
 	cred, err := auth.NewClientCertificateCredential(auth.ClientCertificateOptions{
-		AuthorityHost: e.URL(), TenantID: e.Seed().TenantID, ClientID: clientID, CertificatePEM: []byte(bundle), HTTPClient: hc,
+		AuthorityHost: e.URL(), TenantID: e.Seed().TenantID, ClientID: clientID, Certificate: []byte(bundle), HTTPClient: hc,
 	})
 	if err != nil {
 		return err

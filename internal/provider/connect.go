@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -50,6 +52,9 @@ func connect(ctx context.Context, s settings) (*providerData, diag.Diagnostics) 
 		diags.AddError("Unreadable access token", "The token service returned an access token the provider cannot read: "+err.Error())
 		return nil, diags
 	}
+	if checkTenant(&diags, s, claims); diags.HasError() {
+		return nil, diags
+	}
 	data.tenantID = claims.TenantID
 	data.caller = claims
 	data.tenant, err = tenant.New(tenant.Config{
@@ -72,18 +77,59 @@ func connect(ctx context.Context, s settings) (*providerData, diag.Diagnostics) 
 
 // newCredential builds the credential of the chosen sign-in method.
 func newCredential(s settings, httpClient *http.Client) (auth.Credential, error) {
+	app := func() (string, string, string) { return s.cloud.AuthorityHost, s.tenantID, s.clientID }
 	switch s.method {
 	case methodAzureCLI:
 		return auth.NewAzureCLICredential(auth.AzureCLIOptions{TenantID: s.tenantID})
 	case methodDeviceCode, methodBrowser:
 		return auth.NewPersonCredential(personOptions(s, httpClient))
+	case methodClientCertificate:
+		host, tenantID, clientID := app()
+		return auth.NewClientCertificateCredential(auth.ClientCertificateOptions{AuthorityHost: host, TenantID: tenantID, ClientID: clientID,
+			Certificate: s.certificate, Password: s.certificatePassword, Setting: s.certificateSetting, HTTPClient: httpClient})
+	case methodOIDC:
+		host, tenantID, clientID := app()
+		return auth.NewFederatedCredential(auth.FederatedOptions{AuthorityHost: host, TenantID: tenantID, ClientID: clientID,
+			Source: assertionSource(s.oidc, httpClient), HTTPClient: httpClient})
+	case methodMSI:
+		return auth.NewManagedIdentityCredential(auth.ManagedIdentityOptions{ClientID: s.clientID, Endpoint: s.msiEndpoint, HTTPClient: httpClient})
+	case methodAccessToken:
+		return auth.NewAccessTokenCredential(s.accessToken, s.now)
 	default:
-		return auth.NewClientSecretCredential(auth.ClientSecretOptions{
-			AuthorityHost: s.cloud.AuthorityHost,
-			TenantID:      s.tenantID,
-			ClientID:      s.clientID,
-			ClientSecret:  s.clientSecret,
-			HTTPClient:    httpClient,
-		})
+		host, tenantID, clientID := app()
+		return auth.NewClientSecretCredential(auth.ClientSecretOptions{AuthorityHost: host, TenantID: tenantID, ClientID: clientID,
+			ClientSecret: s.clientSecret, HTTPClient: httpClient})
 	}
+}
+
+// assertionSource is where the federated token comes from.
+func assertionSource(o oidcSettings, hc *http.Client) auth.AssertionSource {
+	switch o.source {
+	case oidcFromToken:
+		return auth.StaticAssertion(o.token)
+	case oidcFromADO:
+		return auth.AzureDevOpsAssertion(o.requestURL, o.requestToken, o.connectionID, hc)
+	case oidcFromGitHub:
+		return auth.GitHubActionsAssertion(o.requestURL, o.requestToken, hc)
+	default: // a token file, named or AKS's
+		return auth.FileAssertion(o.file)
+	}
+}
+
+// checkTenant compares tenant_id with the token's tenant, for the methods whose token names
+// the tenant rather than being asked for one (a managed identity, a ready token): a token of
+// another tenant would otherwise register the application there.
+func checkTenant(diags *diag.Diagnostics, s settings, claims auth.Claims) {
+	if (s.method != methodMSI && s.method != methodAccessToken) || s.tenantID == "" || !looksLikeGUID(s.tenantID) {
+		return
+	}
+	if !strings.EqualFold(s.tenantID, claims.TenantID) {
+		diags.AddAttributeError(path.Root("tenant_id"), "The token is for another tenant",
+			fmt.Sprintf("tenant_id is %s, but the %s token is for tenant %s. Set tenant_id to the tenant the identity belongs to, "+
+				"or unset it to use the token's.", s.tenantID, s.method, claims.TenantID))
+	}
+}
+
+func looksLikeGUID(s string) bool {
+	return len(s) == 36 && strings.Count(s, "-") == 4
 }

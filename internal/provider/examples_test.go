@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest/fakeaz"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
@@ -156,5 +158,89 @@ func noLiveApplication(e *emulator.Emulator, name string) resource.TestCheckFunc
 			return fmt.Errorf("application %s (%s) is still live", name, a.ObjectID)
 		}
 		return nil
+	}
+}
+
+// TestAccExamples_pipelineSignIn: each pipeline sign-in example of the "Signing in" guide
+// registers the default migration registration, configured as the example says, with the
+// platform's variables set as the platform sets them (the example's tenant and client are
+// the emulator's domain and bootstrap application, whose secret is not given).
+func TestAccExamples_pipelineSignIn(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	t.Setenv("STELLAR_AUTHORITY_HOST", e.URL())
+	t.Setenv("STELLAR_GRAPH_ENDPOINT", e.URL())
+	t.Setenv("STELLAR_CA_CERTIFICATE_FILE", e.CAFile())
+	seed := e.Seed()
+	bootstrap, ok := e.Portal().ApplicationByAppID(seed.BootstrapClientID)
+	if !ok {
+		t.Fatal("no bootstrap application")
+	}
+	trust := func(issuer, subject string) {
+		_, err := e.Portal().AddFederatedCredential(bootstrap.ObjectID, emulator.FederatedCredential{Name: issuer, Issuer: e.Portal().OIDCIssuer(issuer),
+			Subject: subject, Audiences: []string{auth.TokenExchangeAudience}})
+		mustPortal(t, err)
+	}
+	cert := acctest.NewClientCertificate(t, "pipeline")
+	mustPortal(t, e.Portal().AddCertificate(bootstrap.ObjectID, cert.Cert))
+	trust("github", "repo:contoso/migration:environment:production")
+	trust("ado", "sc://contoso/migration/target")
+	trust("aks", "system:serviceaccount:migration:stellar")
+	trust("ci", "ci-job")
+	mi := e.Portal().CreateManagedIdentity("stellar-migration", true, pipelineRoles...)
+
+	for _, tc := range []struct {
+		file  string
+		setup func(t *testing.T) config.Variables
+	}{
+		{"client-certificate.tf", func(t *testing.T) config.Variables {
+			t.Setenv("ARM_CLIENT_CERTIFICATE_PATH", writeTemp(t, "stellar-pipeline.pfx", cert.PKCS12))
+			t.Setenv("ARM_CLIENT_CERTIFICATE_PASSWORD", cert.Password)
+			return nil
+		}},
+		{"github-actions.tf", func(t *testing.T) config.Variables {
+			u, tok := e.Portal().GitHubActionsRun("repo:contoso/migration:environment:production")
+			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", u)
+			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", tok)
+			return nil
+		}},
+		{"azure-devops.tf", func(t *testing.T) config.Variables {
+			u, tok, id := e.Portal().AzureDevOpsServiceConnection("sc://contoso/migration/target")
+			t.Setenv("SYSTEM_OIDCREQUESTURI", u)
+			t.Setenv("SYSTEM_ACCESSTOKEN", tok)
+			return config.Variables{"service_connection_id": config.StringVariable(id)}
+		}},
+		{"aks-workload-identity.tf", func(t *testing.T) config.Variables {
+			t.Setenv("AZURE_CLIENT_ID", seed.BootstrapClientID)
+			t.Setenv("AZURE_TENANT_ID", seed.TenantID)
+			t.Setenv("AZURE_FEDERATED_TOKEN_FILE", writeTemp(t, "token", []byte(e.Portal().IssueOIDCToken("aks",
+				"system:serviceaccount:migration:stellar", auth.TokenExchangeAudience, time.Hour))))
+			return nil
+		}},
+		{"oidc-token-file.tf", func(t *testing.T) config.Variables {
+			file := writeTemp(t, "token", []byte(e.Portal().IssueOIDCToken("ci", "ci-job", auth.TokenExchangeAudience, time.Hour)))
+			return config.Variables{"token_file": config.StringVariable(file)}
+		}},
+		{"managed-identity.tf", func(t *testing.T) config.Variables {
+			t.Setenv("ARM_MSI_ENDPOINT", e.IMDSEndpoint())
+			return config.Variables{"identity_client_id": config.StringVariable(mi.ClientID)}
+		}},
+		{"access-token.tf", func(t *testing.T) config.Variables {
+			t.Setenv("STELLAR_ACCESS_TOKEN", graphToken(t, e, emulator.GraphResource))
+			return nil
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			vars := tc.setup(t)
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             noLiveApplication(e, "Stellar Migrator - target"),
+				Steps: []resource.TestStep{{
+					Config:          exampleConfig(t, "provider/"+tc.file, "sign-in/registration.tf"),
+					ConfigVariables: vars,
+					Check:           tenantHoldsDefault(e, "Stellar Migrator - target"),
+				}},
+			})
+		})
 	}
 }

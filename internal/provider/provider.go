@@ -64,6 +64,20 @@ type stellarProviderModel struct {
 	UseBrowser        types.Bool   `tfsdk:"use_browser"`
 	PublicClientID    types.String `tfsdk:"public_client_id"`
 	TokenCacheDir     types.String `tfsdk:"token_cache_dir"`
+
+	ClientCertificate         types.String `tfsdk:"client_certificate"`
+	ClientCertificatePath     types.String `tfsdk:"client_certificate_path"`
+	ClientCertificatePassword types.String `tfsdk:"client_certificate_password"`
+	UseOIDC                   types.Bool   `tfsdk:"use_oidc"`
+	OIDCToken                 types.String `tfsdk:"oidc_token"`
+	OIDCTokenFilePath         types.String `tfsdk:"oidc_token_file_path"`
+	OIDCRequestURL            types.String `tfsdk:"oidc_request_url"`
+	OIDCRequestToken          types.String `tfsdk:"oidc_request_token"`
+	ADOServiceConnectionID    types.String `tfsdk:"ado_pipeline_service_connection_id"`
+	UseAKSWorkloadIdentity    types.Bool   `tfsdk:"use_aks_workload_identity"`
+	UseMSI                    types.Bool   `tfsdk:"use_msi"`
+	MSIEndpoint               types.String `tfsdk:"msi_endpoint"`
+	AccessToken               types.String `tfsdk:"access_token"`
 }
 
 func (p *StellarProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -77,11 +91,14 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"to its target Microsoft 365 tenant: it registers the application in Entra ID, assigns API permissions, grants " +
 			"admin consent and creates the client credential, and validates credentials supplied by hand.\n\n" +
 			"The provider signs in as an application of the target tenant that may manage applications " +
-			"(`Application.ReadWrite.All`, `AppRoleAssignment.ReadWrite.All`, `DelegatedPermissionGrant.ReadWrite.All`) " +
-			"with a client secret, or as a person (a Global Administrator, as the wizard's Auto Registration does) through the " +
-			"Azure CLI (`use_cli`) or a device-code or browser sign-in made with `terraform-provider-stellar login` " +
-			"(`use_device_code`, `use_browser`). Precedence: `client_secret`, then `use_cli`, `use_device_code`, `use_browser`; " +
-			"setting two is an error. Every setting can also come from the environment variables that the azuread provider uses (`ARM_*`).",
+			"(`Application.ReadWrite.All`, `AppRoleAssignment.ReadWrite.All`, `DelegatedPermissionGrant.ReadWrite.All`): with a " +
+			"client certificate, a client secret, a pipeline's federated token (`use_oidc`: GitHub Actions, Azure DevOps, AKS), an " +
+			"Azure host's managed identity (`use_msi`) or a ready access token (`access_token`); or as a person (a Global " +
+			"Administrator, as the wizard's Auto Registration does) through the Azure CLI (`use_cli`) or a device-code or browser " +
+			"sign-in made with `terraform-provider-stellar login` (`use_device_code`, `use_browser`). Exactly one method is chosen: " +
+			"two settings that choose different methods are an error, as is a setting the chosen method does not use. Every " +
+			"setting can also come from the environment variable the azuread provider uses (`ARM_*`); the \"Signing in\" guide " +
+			"has the table.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
@@ -100,8 +117,9 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"environment": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "The Microsoft cloud: `global` (default), `usgovernment` or `china`. Each has its own " +
-					"sign-in host and Microsoft Graph endpoint. Defaults to `ARM_ENVIRONMENT`.",
+				MarkdownDescription: "The Microsoft cloud, by the azuread provider's names: `global` (default; alias `public`), " +
+					"`usgovernment` (GCC High; alias `usgovernmentl4`), `dod` (alias `usgovernmentl5`) or `china`. Each has its own " +
+					"sign-in host and Microsoft Graph. Defaults to `ARM_ENVIRONMENT`.",
 			},
 			"authority_host": schema.StringAttribute{
 				Optional: true,
@@ -144,6 +162,79 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "Where `login` keeps a person's sign-in (one file per cloud, tenant and client, mode 0600). Default: " +
 					"the user cache directory's `terraform-provider-stellar/tokens` (`~/.cache/...` on Linux). `terraform-provider-stellar " +
 					"logout -tenant <tenant>` removes it. `STELLAR_TOKEN_CACHE_DIR`.",
+			},
+			"client_certificate": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "Sign in with a client certificate given inline: base64 of a PKCS#12 (.pfx) file, as in the azuread " +
+					"provider, or of a PEM file (the certificate, then its private key), or the PEM text itself. The certificate must be " +
+					"uploaded to the application (Certificates & secrets). Conflicts with `client_certificate_path`. `ARM_CLIENT_CERTIFICATE`.",
+			},
+			"client_certificate_path": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in with the client certificate in this file: PKCS#12 (.pfx) or PEM with the certificate and " +
+					"its PKCS#8 or PKCS#1 private key. Needs `tenant_id` and `client_id`. `ARM_CLIENT_CERTIFICATE_PATH`.",
+			},
+			"client_certificate_password": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "The password of the PKCS#12 file or of an encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`) key. " +
+					"`ARM_CLIENT_CERTIFICATE_PASSWORD`.",
+			},
+			"use_oidc": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in with workload identity federation: a token from the pipeline's identity provider, " +
+					"trusted by a federated identity credential on the application. The token comes from `oidc_token`, " +
+					"`oidc_token_file_path`, Azure DevOps (`ado_pipeline_service_connection_id`), GitHub Actions " +
+					"(`ACTIONS_ID_TOKEN_REQUEST_URL`, for a job with `permissions: id-token: write`) or AKS workload identity " +
+					"(`AZURE_FEDERATED_TOKEN_FILE`), in that order. Default `false`; `ARM_USE_OIDC`.",
+			},
+			"oidc_token": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "The federated token itself (a JWT). Setting it chooses workload identity federation. `ARM_OIDC_TOKEN`.",
+			},
+			"oidc_token_file_path": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "A file holding the federated token, read again whenever a token is renewed (Kubernetes rotates " +
+					"it in place). Setting it chooses workload identity federation. `ARM_OIDC_TOKEN_FILE_PATH`; on AKS " +
+					"`AZURE_FEDERATED_TOKEN_FILE` is used when nothing else is set.",
+			},
+			"oidc_request_url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The pipeline's endpoint that issues federated tokens. Default: `ARM_OIDC_REQUEST_URL`, else " +
+					"`ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) or, with `ado_pipeline_service_connection_id`, " +
+					"`SYSTEM_OIDCREQUESTURI` (Azure Pipelines).",
+			},
+			"oidc_request_token": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "The bearer token for `oidc_request_url`. Default: `ARM_OIDC_REQUEST_TOKEN`, else " +
+					"`ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) or `SYSTEM_ACCESSTOKEN` (Azure Pipelines).",
+			},
+			"ado_pipeline_service_connection_id": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The ID of the Azure DevOps service connection (workload identity federation) whose token the " +
+					"provider requests. Setting it chooses workload identity federation. `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID` or " +
+					"`ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`.",
+			},
+			"use_aks_workload_identity": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in with AKS workload identity: the token file, client and tenant the webhook sets " +
+					"(`AZURE_FEDERATED_TOKEN_FILE`, `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`), unless set here. Default `false`; " +
+					"`ARM_USE_AKS_WORKLOAD_IDENTITY`.",
+			},
+			"use_msi": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Sign in as the Azure host's managed identity: the system-assigned one, or the user-assigned one " +
+					"whose client ID is `client_id`. The endpoint is the host's (App Service and Functions, Cloud Shell, Arc, a VM's " +
+					"IMDS) unless `msi_endpoint` is set. Default `false`; `ARM_USE_MSI`.",
+			},
+			"msi_endpoint": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "An IMDS-shaped managed identity endpoint to use instead of the host's, such as " +
+					"`http://169.254.169.254/metadata/identity/oauth2/token` or the tenant emulator's. `ARM_MSI_ENDPOINT`.",
+			},
+			"access_token": schema.StringAttribute{
+				Optional: true, Sensitive: true,
+				MarkdownDescription: "A ready Microsoft Graph access token, for pipelines that already hold one. The provider cannot " +
+					"renew it: a token that has expired, or is for another audience, is an error at plan time. `STELLAR_ACCESS_TOKEN`.",
 			},
 			"ca_certificate_file": schema.StringAttribute{
 				Optional: true,
@@ -193,8 +284,9 @@ func (d *providerData) requireTenant() (*tenant.Client, error) {
 		return d.tenant, nil
 	}
 	return nil, fmt.Errorf("the provider has no credentials to manage the tenant: set %s in the provider block "+
-		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET), or sign in as a person with use_cli, "+
-		"use_device_code or use_browser", strings.Join(d.missing, ", "))
+		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET), or another way of signing in (a client "+
+		"certificate, use_oidc, use_msi, access_token; the \"Signing in\" guide lists them), or sign in as a person with "+
+		"use_cli, use_device_code or use_browser", strings.Join(d.missing, ", "))
 }
 
 // configuredData unpacks what Configure handed to a resource or data
@@ -222,10 +314,13 @@ func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if s.clientSecret != "" {
-		ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "client_secret")
-		ctx = tflog.MaskMessageStrings(ctx, s.clientSecret)
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "client_secret", "client_certificate_password", "oidc_token", "oidc_request_token", "access_token")
+	for _, secret := range []string{s.clientSecret, s.certificatePassword, s.oidc.token, s.oidc.requestToken, s.accessToken} {
+		if secret != "" {
+			ctx = tflog.MaskMessageStrings(ctx, secret)
+		}
 	}
+	s.now = p.now
 	data, diags := connect(ctx, s)
 	resp.Diagnostics.Append(diags...)
 	if data == nil {
@@ -240,7 +335,9 @@ func (p *StellarProvider) Configure(ctx context.Context, req provider.ConfigureR
 // hasUnknown reports whether a setting waits for another resource's apply.
 func (m stellarProviderModel) hasUnknown() bool {
 	for _, v := range []attr.Value{m.TenantID, m.ClientID, m.ClientSecret, m.Environment, m.AuthorityHost, m.GraphEndpoint,
-		m.CACertificateFile, m.UseCLI, m.UseDeviceCode, m.UseBrowser, m.PublicClientID, m.TokenCacheDir} {
+		m.CACertificateFile, m.UseCLI, m.UseDeviceCode, m.UseBrowser, m.PublicClientID, m.TokenCacheDir, m.ClientCertificate,
+		m.ClientCertificatePath, m.ClientCertificatePassword, m.UseOIDC, m.OIDCToken, m.OIDCTokenFilePath, m.OIDCRequestURL,
+		m.OIDCRequestToken, m.ADOServiceConnectionID, m.UseAKSWorkloadIdentity, m.UseMSI, m.MSIEndpoint, m.AccessToken} {
 		if v.IsUnknown() {
 			return true
 		}
@@ -268,7 +365,7 @@ func addSignInError(diags *diag.Diagnostics, err error, summary string) {
 		switch aerr.Setting {
 		case "":
 			diags.AddError(summary, detail)
-		case "client_secret", "client_certificate", "client_certificate_password":
+		case "client_secret", "client_certificate", "client_certificate_password", "oidc_token", "oidc_request_token", "access_token":
 			diags.AddError(summary+" (check "+aerr.Setting+")", detail)
 		default:
 			diags.AddAttributeError(path.Root(aerr.Setting), summary, detail)

@@ -95,15 +95,16 @@ func TestConfigureFromEnvironment(t *testing.T) {
 		t.Fatalf("configure from the environment failed: %s", text)
 	}
 	t.Setenv("ARM_ENVIRONMENT", "mars")
-	if text, paths := configure(t, nil); !strings.Contains(text, "global, usgovernment or china") || !paths[0].Equal(path.Root("environment")) {
+	if text, paths := configure(t, nil); !strings.Contains(text, "global, public, usgovernment, usgovernmentl4, dod, usgovernmentl5, china") || !paths[0].Equal(path.Root("environment")) {
 		t.Fatalf("an unknown environment must be refused on the environment attribute, got %v: %s", paths, text)
 	}
 }
 
 func TestConfigureIncompleteCredentials(t *testing.T) {
 	text, paths := configure(t, map[string]string{"tenant_id": "contoso.onmicrosoft.com", "client_id": "7d3c9a10-2b4e-4f6a-8c1d-5e9f0a2b3c4d"})
-	if !strings.Contains(text, "ARM_CLIENT_SECRET") || len(paths) != 1 || !paths[0].Equal(path.Root("client_secret")) {
-		t.Fatalf("a missing secret must be named with its variable, got %v: %s", paths, text)
+	// client_id is the setting that is there; the error lists what can go with it.
+	if !strings.Contains(text, "ARM_CLIENT_SECRET") || !strings.Contains(text, "ARM_CLIENT_CERTIFICATE_PATH") || len(paths) != 1 || !paths[0].Equal(path.Root("client_id")) {
+		t.Fatalf("a missing credential must be named with its variables, got %v: %s", paths, text)
 	}
 	if text, _ := configure(t, map[string]string{}); text != "" {
 		t.Fatalf("without any credentials the provider must still configure (validation needs none): %s", text)

@@ -203,6 +203,9 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		for _, w := range permissions.Advisories(desired.resolved()) {
 			resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), "EWS application access is being retired", w)
 		}
+		for _, w := range permissions.CloudAdvisories(desired.resolved(), r.data.cloud.Name) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), "Not offered in this cloud", w)
+		}
 		granted, d := permissionSetValue(ctx, desired.expectedGranted())
 		resp.Diagnostics.Append(d...)
 		plan.GrantedPermissions = granted

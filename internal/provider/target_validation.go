@@ -62,8 +62,8 @@ const (
 	descClientID    = "The Application (client) ID to validate (a GUID)."
 	descTenantID    = "The Directory (tenant) ID (a GUID) or a verified domain such as `contoso.onmicrosoft.com`."
 	descSecret      = "The client secret value (not its ID). Exactly one of `client_secret` and `client_certificate` is required."
-	descCertificate = "A PEM bundle holding the certificate and its private key, used instead of `client_secret`."
-	descCertPass    = "The password of an encrypted private key in `client_certificate`."
+	descCertificate = "The certificate with its private key, used instead of `client_secret`: PEM (the certificate, then its PKCS#8 or PKCS#1 key), or a PKCS#12 (.pfx) file as base64."
+	descCertPass    = "The password of an encrypted PKCS#8 key or of the PKCS#12 file in `client_certificate`."
 	descRequired    = "The permissions the migration tool needs, in the shape of `stellar_target_registration.api_permissions`. " +
 		"Defaults to the mailbox migration set. Only application permissions can be checked: an app-only token carries no delegated ones."
 	descFailOnInvalid = "Whether a failed check is an error (default `true`). Set `false` to read the report in `check` blocks or outputs."

@@ -200,7 +200,7 @@ func (r *run) credential() (auth.Credential, error) {
 	if len(r.in.Certificate) > 0 {
 		return auth.NewClientCertificateCredential(auth.ClientCertificateOptions{
 			AuthorityHost: r.in.Cloud.AuthorityHost, TenantID: r.in.TenantID, ClientID: r.in.ClientID,
-			CertificatePEM: r.in.Certificate, Password: r.in.CertificatePassword, HTTPClient: r.in.HTTPClient,
+			Certificate: r.in.Certificate, Password: r.in.CertificatePassword, HTTPClient: r.in.HTTPClient,
 		})
 	}
 	return auth.NewClientSecretCredential(auth.ClientSecretOptions{
