@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -40,39 +41,66 @@ func connect(ctx context.Context, s settings) (*providerData, diag.Diagnostics) 
 		addSignInError(&diags, err, "Cannot set up sign-in")
 		return nil, diags
 	}
-	// Sign in now, so that a wrong tenant, client or secret is reported once, against the
-	// setting at fault, before any resource is planned.
-	tok, err := cred.Token(ctx, s.cloud.GraphResource)
+	data.session = &session{s: s, cred: cred, httpClient: httpClient}
+	return data, diags
+}
+
+// session is the provider's sign-in, made on the first call that needs the tenant rather than
+// in Configure: Terraform configures the provider for every walk, and a walk that calls no
+// Graph (destroy's second plan, a validate) then costs no round trip. The first resource or
+// data source that needs the tenant signs in, at plan time, and a wrong tenant, client or
+// secret is reported there, naming the provider setting at fault.
+type session struct {
+	s          settings
+	cred       auth.Credential
+	httpClient *http.Client
+
+	mu    sync.Mutex
+	done  bool
+	diags diag.Diagnostics
+}
+
+// open signs in once and fills d's tenant, tenantID and caller; later calls return the first
+// one's outcome.
+func (d *providerData) open(ctx context.Context) diag.Diagnostics {
+	ss := d.session
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.done {
+		return ss.diags
+	}
+	ss.done = true
+	s := ss.s
+	tok, err := ss.cred.Token(ctx, s.cloud.GraphResource)
 	if err != nil {
-		addSignInError(&diags, err, "The provider could not sign in to the target tenant")
-		return nil, diags
+		addSignInErrorInWords(&ss.diags, err, "The provider could not sign in to the target tenant")
+		return ss.diags
 	}
 	claims, err := auth.ParseClaims(tok.Value)
 	if err != nil {
-		diags.AddError("Unreadable access token", "The token service returned an access token the provider cannot read: "+err.Error())
-		return nil, diags
+		ss.diags.AddError("Unreadable access token", "The token service returned an access token the provider cannot read: "+err.Error())
+		return ss.diags
 	}
-	if checkTenant(&diags, s, claims); diags.HasError() {
-		return nil, diags
+	if checkTenant(&ss.diags, s, claims); ss.diags.HasError() {
+		return ss.diags
 	}
-	data.tenantID = claims.TenantID
-	data.caller = claims
-	data.tenant, err = tenant.New(tenant.Config{
+	client, err := tenant.New(tenant.Config{
 		Endpoint:   s.cloud.GraphEndpoint,
 		Resource:   s.cloud.GraphResource,
-		HTTPClient: httpClient,
+		HTTPClient: ss.httpClient,
 		Tokens: func(ctx context.Context, resource string) (string, error) {
-			t, err := cred.Token(ctx, resource)
+			t, err := ss.cred.Token(ctx, resource)
 			return t.Value, err
 		},
 	})
 	if err != nil {
-		diags.AddError("Cannot set up the Microsoft Graph client", err.Error())
-		return nil, diags
+		ss.diags.AddError("Cannot set up the Microsoft Graph client", err.Error())
+		return ss.diags
 	}
+	d.tenant, d.tenantID, d.caller = client, claims.TenantID, claims
 	tflog.Debug(ctx, "signed in to the target tenant", map[string]any{"tenant_id": claims.TenantID, "method": string(s.method),
 		"client_id": claims.AppID, "user": claims.UserPrincipalName})
-	return data, diags
+	return ss.diags
 }
 
 // newCredential builds the credential of the chosen sign-in method.
@@ -124,7 +152,7 @@ func checkTenant(diags *diag.Diagnostics, s settings, claims auth.Claims) {
 		return
 	}
 	if !strings.EqualFold(s.tenantID, claims.TenantID) {
-		diags.AddAttributeError(path.Root("tenant_id"), "The token is for another tenant",
+		diags.AddError("The token is for another tenant (check provider setting tenant_id)",
 			fmt.Sprintf("tenant_id is %s, but the %s token is for tenant %s. Set tenant_id to the tenant the identity belongs to, "+
 				"or unset it to use the token's.", s.tenantID, s.method, claims.TenantID))
 	}

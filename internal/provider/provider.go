@@ -250,8 +250,10 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 type providerData struct {
 	cloud      auth.Cloud
 	httpClient *http.Client
-	// tenant is nil when the provider has no credentials of its own; the
-	// validation data source does not need them.
+	// session signs in on first use (requireTenant); nil when the provider has no
+	// credentials of its own, which the validation data source does not need.
+	session *session
+	// tenant, tenantID and caller are set by the sign-in.
 	tenant   *tenant.Client
 	tenantID string // the GUID from the token, even when tenant_id was a domain
 	now      func() time.Time
@@ -278,12 +280,23 @@ func (d *providerData) adminConsentURL(clientID string) string {
 	return strings.TrimRight(d.cloud.AuthorityHost, "/") + "/" + d.tenantID + "/adminconsent?client_id=" + clientID
 }
 
-// requireTenant returns the tenant client or explains which settings are missing.
-func (d *providerData) requireTenant() (*tenant.Client, error) {
-	if d.tenant != nil {
-		return d.tenant, nil
+// requireTenant signs in (once per provider process) and returns the tenant client; nil, with
+// the sign-in's error or the settings that are missing in diags, when it cannot.
+func (d *providerData) requireTenant(ctx context.Context, diags *diag.Diagnostics) *tenant.Client {
+	if d.session == nil {
+		diags.AddError("No credentials for the target tenant", d.noCredentials().Error())
+		return nil
 	}
-	return nil, fmt.Errorf("the provider has no credentials to manage the tenant: set %s in the provider block "+
+	if od := d.open(ctx); od.HasError() {
+		diags.Append(od...)
+		return nil
+	}
+	return d.tenant
+}
+
+// noCredentials explains which settings are missing.
+func (d *providerData) noCredentials() error {
+	return fmt.Errorf("the provider has no credentials to manage the tenant: set %s in the provider block "+
 		"or the environment (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET), or another way of signing in (a client "+
 		"certificate, use_oidc, use_msi, access_token; the \"Signing in\" guide lists them), or sign in as a person with "+
 		"use_cli, use_device_code or use_browser", strings.Join(d.missing, ", "))
@@ -349,6 +362,21 @@ func (m stellarProviderModel) hasUnknown() bool {
 func personOptions(s settings, hc *http.Client) auth.PersonOptions {
 	return auth.PersonOptions{AuthorityHost: s.cloud.AuthorityHost, TenantID: s.tenantID, ClientID: s.publicClientID,
 		CacheDir: s.tokenCacheDir, HTTPClient: hc, GraphResource: s.cloud.GraphResource}
+}
+
+// addSignInErrorInWords is addSignInError for a resource's or data source's diagnostics,
+// which cannot point at a provider setting: the setting is named in the summary.
+func addSignInErrorInWords(diags *diag.Diagnostics, err error, summary string) {
+	var aerr *auth.Error
+	if errors.As(err, &aerr) && aerr.Setting != "" {
+		said := "Sign-in failed"
+		if aerr.FromEntra() {
+			said = "The token service answered"
+		}
+		diags.AddError(summary+" (check provider setting "+aerr.Setting+")", fmt.Sprintf("%s: %s\n\nHow to fix it: %s", said, aerr.Error(), aerr.Fix()))
+		return
+	}
+	addSignInError(diags, err, summary)
 }
 
 func addSignInError(diags *diag.Diagnostics, err error, summary string) {

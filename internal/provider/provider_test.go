@@ -66,17 +66,37 @@ func emulatorSettings(e *emulator.Emulator) map[string]string {
 	}
 }
 
-func TestConfigureAgainstEmulator(t *testing.T) {
-	e := acctest.StartEmulator(t, emulator.Options{})
-	if text, _ := configure(t, emulatorSettings(e)); text != "" {
-		t.Fatalf("configure against the emulator failed: %s", text)
+// planWith plans a registration with the provider settings, as Terraform would; the
+// provider signs in on that first call that needs the tenant.
+func planWith(t *testing.T, settings map[string]string, wantErr *regexp.Regexp, secrets ...string) {
+	t.Helper()
+	var block strings.Builder
+	block.WriteString("provider \"stellar\" {\n")
+	for k, v := range settings {
+		fmt.Fprintf(&block, "  %s = %q\n", k, v)
 	}
+	block.WriteString("}\n\nresource \"stellar_target_registration\" \"test\" {\n  display_name = \"planned only\"\n}\n")
+	step := resource.TestStep{Config: block.String(), PlanOnly: true, ExpectNonEmptyPlan: true}
+	tc := resource.TestCase{PreCheck: func() { acctest.PreCheck(t) }, ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories}
+	var sawError func() bool
+	if wantErr != nil {
+		tc.ErrorCheck, sawError = acctest.ExpectSecretFreeError(wantErr, secrets...)
+	}
+	tc.Steps = []resource.TestStep{step}
+	resource.Test(t, tc)
+	if sawError != nil && !sawError() {
+		t.Fatal("the plan did not fail")
+	}
+}
+
+func TestAccConfigureAgainstEmulator(t *testing.T) {
+	t.Parallel()
+	e := acctest.StartEmulator(t, emulator.Options{})
+	planWith(t, emulatorSettings(e), nil)
 	// The tenant may be named by a verified domain instead of its GUID.
 	settings := emulatorSettings(e)
 	settings["tenant_id"] = e.Seed().InitialDomain
-	if text, _ := configure(t, settings); text != "" {
-		t.Fatalf("configure with tenant domain %s failed: %s", e.Seed().InitialDomain, text)
-	}
+	planWith(t, settings, nil)
 }
 
 // TestConfigureFromEnvironment: every setting can come from the variables
@@ -111,10 +131,12 @@ func TestConfigureIncompleteCredentials(t *testing.T) {
 	}
 }
 
-// TestConfigureSignInErrors checks that each sign-in mistake names the
-// AADSTS code, the setting to blame and the fix, and never the secret.
-func TestConfigureSignInErrors(t *testing.T) {
+// TestAccConfigureSignInErrors checks that each sign-in mistake names the AADSTS code, the
+// provider setting to blame and the fix, and never the secret.
+func TestAccConfigureSignInErrors(t *testing.T) {
+	t.Parallel()
 	e := acctest.StartEmulator(t, emulator.Options{})
+	wrongSecret := "not-the-secret-but-long-enough-1234567890"
 	tests := []struct {
 		name   string
 		change func(map[string]string)
@@ -124,33 +146,14 @@ func TestConfigureSignInErrors(t *testing.T) {
 	}{
 		{"wrong tenant", func(s map[string]string) { s["tenant_id"] = "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }, "AADSTS90002", "tenant_id", "tenant"},
 		{"wrong client", func(s map[string]string) { s["client_id"] = "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }, "AADSTS700016", "client_id", "client"},
-		{"wrong secret", func(s map[string]string) { s["client_secret"] = "not-the-secret-but-long-enough-1234567890" }, "AADSTS7000215", "client_secret", "secret"},
+		{"wrong secret", func(s map[string]string) { s["client_secret"] = wrongSecret }, "AADSTS7000215", "client_secret", "secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			settings := emulatorSettings(e)
 			tt.change(settings)
-			text, paths := configure(t, settings)
-			if !strings.Contains(text, tt.code) {
-				t.Fatalf("diagnostic does not name %s:\n%s", tt.code, text)
-			}
-			if !strings.Contains(text, "How to fix it:") || !strings.Contains(strings.ToLower(text), tt.fix) {
-				t.Errorf("diagnostic gives no fix about the %s:\n%s", tt.fix, text)
-			}
-			if tt.attr == "client_secret" {
-				// Terraform prints the source line of a blamed attribute, so a
-				// secret is named in words, never blamed.
-				if len(paths) != 0 || !strings.Contains(text, "(check client_secret)") {
-					t.Errorf("a secret error must name client_secret in words and blame no attribute, got %v: %s", paths, text)
-				}
-			} else if len(paths) != 1 || !paths[0].Equal(path.Root(tt.attr)) {
-				t.Errorf("diagnostic blames %v, want %s", paths, tt.attr)
-			}
-			for _, secret := range []string{settings["client_secret"], e.Seed().BootstrapSecret} {
-				if strings.Contains(text, secret) {
-					t.Fatalf("diagnostic leaks a secret:\n%s", text)
-				}
-			}
+			planWith(t, settings, regexp.MustCompile(`(?is)check provider setting `+tt.attr+`\).*`+tt.code+`.*How\s+to\s+fix\s+it:.*`+tt.fix),
+				wrongSecret, e.Seed().BootstrapSecret)
 		})
 	}
 }
@@ -165,15 +168,12 @@ func TestConfigureRejectsPlainHTTP(t *testing.T) {
 	}
 }
 
-func TestConfigureRequiresTrustedCA(t *testing.T) {
+func TestAccConfigureRequiresTrustedCA(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	settings := emulatorSettings(e)
 	delete(settings, "ca_certificate_file")
 	t.Setenv("STELLAR_CA_CERTIFICATE_FILE", "")
-	text, _ := configure(t, settings)
-	if !strings.Contains(text, "certificate") {
-		t.Fatalf("an untrusted emulator CA must fail with a certificate error, got: %q", text)
-	}
+	planWith(t, settings, regexp.MustCompile(`(?s)check provider setting ca_certificate_file.*certificate`), e.Seed().BootstrapSecret)
 }
 
 func TestAccProvider_signInErrors(t *testing.T) {

@@ -117,7 +117,8 @@ func TestAccTargetRegistration_destroyFinishes(t *testing.T) {
 		{"delete answer lost", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/applications/", LoseAnswer: true, Times: 1}}, false},
 		{"delete 404 from a lagging replica", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/applications/", Status: 404, Times: 1}}, false},
 		{"purge answer lost", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", LoseAnswer: true, Times: 1}}, false},
-		{"purge fails", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", Status: 500, Times: 2}}, true},
+		// Three failures: the purge in the delete's batch, the confirming purge, and its retry.
+		{"purge fails", []emulator.Fault{{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", Status: 500, Times: 3}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -179,17 +179,21 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, err := r.data.requireTenant()
-	if err != nil {
-		resp.Diagnostics.AddError("No credentials for the target tenant", err.Error())
+	client := r.data.requireTenant(ctx, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
 	plan.TenantID = types.StringValue(r.data.tenantID)
 	if state == nil {
-		checkOrphans(ctx, client, plan, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+		// The look for an earlier registration only warns; it runs beside the catalogue
+		// read below, so a new registration's plan costs one Graph round trip, not two.
+		orphans := make(chan diag.Diagnostics, 1)
+		go func(p targetRegistrationResourceModel) { // a copy: the plan changes below
+			var d diag.Diagnostics
+			checkOrphans(ctx, client, p, &d)
+			orphans <- d
+		}(plan)
+		defer func() { resp.Diagnostics.Append(<-orphans...) }()
 	}
 
 	if plan.APIPermissions.IsUnknown() || plan.GrantAdminConsent.IsUnknown() {

@@ -304,23 +304,18 @@ func (r *TargetRegistrationResource) Configure(_ context.Context, req resource.C
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *TargetRegistrationResource) client(diags *diag.Diagnostics) *tenant.Client {
+func (r *TargetRegistrationResource) client(ctx context.Context, diags *diag.Diagnostics) *tenant.Client {
 	if r.data == nil {
 		diags.AddError("Provider not configured", "The stellar provider was not configured before use.")
 		return nil
 	}
-	c, err := r.data.requireTenant()
-	if err != nil {
-		diags.AddError("No credentials for the target tenant", err.Error())
-		return nil
-	}
-	return c
+	return r.data.requireTenant(ctx, diags)
 }
 
 // startApply resolves the plan's permissions and prepares the run that
 // carries out create or update; nil when it cannot start.
 func (r *TargetRegistrationResource) startApply(ctx context.Context, plan targetRegistrationResourceModel, diags *diag.Diagnostics) *applyRun {
-	client := r.client(diags)
+	client := r.client(ctx, diags)
 	if client == nil {
 		return nil
 	}
@@ -390,7 +385,7 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client := r.client(&resp.Diagnostics)
+	client := r.client(ctx, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
@@ -399,7 +394,7 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	reg, err := client.ReadRegistration(ctx, state.ObjectID.ValueString())
+	reg, err := client.ReadRegistration(ctx, state.ObjectID.ValueString(), state.ClientID.ValueString())
 	if errors.Is(err, tenant.ErrNotFound) {
 		if r.awaitingPurge(ctx, client, state, resp) {
 			return
@@ -461,7 +456,7 @@ func (r *TargetRegistrationResource) Delete(ctx context.Context, req resource.De
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client := r.client(&resp.Diagnostics)
+	client := r.client(ctx, &resp.Diagnostics)
 	if client == nil {
 		return
 	}
@@ -471,11 +466,22 @@ func (r *TargetRegistrationResource) Delete(ctx context.Context, req resource.De
 	defer cancel()
 
 	objectID := state.ObjectID.ValueString()
-	if err := deleteConfirmed(ctx, client, objectID); err != nil {
-		addTenantError(&resp.Diagnostics, "Cannot delete the application", err)
-		return
+	purge := state.PermanentlyDeleteOnDestroy.ValueBool()
+	var deleteErr, purgeErr error
+	if purge {
+		// The delete and the purge in one round trip; a step that did not succeed there is
+		// confirmed against the tenant the long way below.
+		if deleteErr, purgeErr = client.DeleteAndPurgeApplication(ctx, objectID); deleteErr == nil && purgeErr == nil {
+			return
+		}
 	}
-	if state.PermanentlyDeleteOnDestroy.ValueBool() {
+	if !purge || deleteErr != nil {
+		if err := deleteConfirmed(ctx, client, objectID); err != nil {
+			addTenantError(&resp.Diagnostics, "Cannot delete the application", err)
+			return
+		}
+	}
+	if purge {
 		if err := purgeConfirmed(ctx, client, objectID); err != nil {
 			addTenantError(&resp.Diagnostics, "The application was deleted but cannot be removed from deleted items", err)
 			return
@@ -491,7 +497,7 @@ func (r *TargetRegistrationResource) ImportState(ctx context.Context, req resour
 				"for example: terraform import stellar_target_registration.this 00000000-0000-0000-0000-000000000000", id))
 		return
 	}
-	client := r.client(&resp.Diagnostics)
+	client := r.client(ctx, &resp.Diagnostics)
 	if client == nil {
 		return
 	}

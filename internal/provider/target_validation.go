@@ -183,8 +183,12 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 // a permission reported as not consented. Without credentials of its own the provider cannot
 // read the catalogue; the names are then compared with the token as written.
 func checkRequiredNames(ctx context.Context, data *providerData, required []permissions.Request, diags *diag.Diagnostics) bool {
-	if data.tenant == nil {
+	if data.session == nil {
 		return true
+	}
+	client := data.requireTenant(ctx, diags)
+	if client == nil {
+		return false
 	}
 	attr := path.Root("required_permissions")
 	for _, req := range required {
@@ -193,7 +197,7 @@ func checkRequiredNames(ctx context.Context, data *providerData, required []perm
 			diags.AddAttributeError(attr, "Unknown API", err.Error())
 			continue
 		}
-		sp, err := data.tenant.Catalogue(ctx, appID)
+		sp, err := client.Catalogue(ctx, appID)
 		if err != nil {
 			continue // an API the tenant lacks is the checks' to report
 		}

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
@@ -112,6 +113,23 @@ func (c *Client) UpdateApplication(ctx context.Context, objectID string, display
 // its service principal goes with it); ErrNotFound when it is already gone.
 func (c *Client) DeleteApplication(ctx context.Context, objectID string) error {
 	return mapError("DeleteApplication", c.applications().ByApplicationId(objectID).Delete(ctx, nil))
+}
+
+// DeleteAndPurgeApplication deletes the application and purges it from deleted items in one
+// $batch round trip, the purge depending on the delete. Each error is that step's, as
+// DeleteApplication and PurgeDeletedApplication would report it; a purge that could not run
+// because the delete failed reports 424. A batch that failed as a whole fails both.
+func (c *Client) DeleteAndPurgeApplication(ctx context.Context, objectID string) (deleteErr, purgeErr error) {
+	id := url.PathEscape(objectID)
+	answers, err := c.batch(ctx, "DeleteAndPurgeApplication", []batchItem{
+		{id: "delete", method: "DELETE", url: "/applications/" + id},
+		{id: "purge", method: "DELETE", url: "/directory/deletedItems/" + id, dependsOn: "delete"},
+	})
+	if err != nil {
+		err = mapError("DeleteApplication", err)
+		return err, err
+	}
+	return answers["delete"].err("DeleteApplication"), answers["purge"].err("PurgeDeletedApplication")
 }
 
 // InDeletedItems reports whether the application objectID waits in the deleted items

@@ -57,6 +57,7 @@ type Config struct {
 type Client struct {
 	adapter *core.GraphRequestAdapterBase
 	backoff Backoff
+	retry   retry.Policy // for the items of a $batch; single calls retry in the middleware
 
 	mu        sync.Mutex
 	catalogue map[string]*ServicePrincipal // resource appId -> its service principal
@@ -112,7 +113,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("tenant: %w", err)
 	}
 	adapter.SetBaseUrl(endpoint.String() + "/v1.0")
-	return &Client{adapter: adapter, backoff: cfg.Backoff.withDefaults(), catalogue: map[string]*ServicePrincipal{}}, nil
+	return &Client{adapter: adapter, backoff: cfg.Backoff.withDefaults(), retry: cfg.Retry.OrDefault(), catalogue: map[string]*ServicePrincipal{}}, nil
 }
 
 // graphMiddleware is msgraph-sdk-go-core's default middleware (telemetry

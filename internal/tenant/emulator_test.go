@@ -215,7 +215,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 		t.Fatalf("DelegatedGrants: %+v %v", grants, err)
 	}
 
-	reg, err := c.ReadRegistration(ctx, app.ObjectID)
+	reg, err := c.ReadRegistration(ctx, app.ObjectID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 	if _, err := c.GetApplication(ctx, app.ObjectID); !errors.Is(err, tenant.ErrNotFound) {
 		t.Fatalf("GetApplication after delete: %v", err)
 	}
-	if _, err := c.ReadRegistration(ctx, app.ObjectID); !errors.Is(err, tenant.ErrNotFound) {
+	if _, err := c.ReadRegistration(ctx, app.ObjectID, ""); !errors.Is(err, tenant.ErrNotFound) {
 		t.Fatalf("ReadRegistration after delete: %v", err)
 	}
 	if err := c.DeleteApplication(ctx, app.ObjectID); !errors.Is(err, tenant.ErrNotFound) {

@@ -3,38 +3,117 @@ package tenant
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// ReadRegistration reads everything the provider manages for one app: the
-// application, its service principal (nil if it has none), the app roles
-// assigned to that SP and its delegated grants. ErrNotFound if the
-// application is gone.
+// ReadRegistration reads everything the provider manages for one app: the application, its
+// service principal (nil if it has none), the app roles assigned to that SP and its delegated
+// grants. ErrNotFound if the application is gone.
 //
-// The reads run one after another for now. Only the first depends on
-// nothing; the other three need the SP's id (or the app's appId) and are
-// independent of each other, so a $batch version can send the app read,
-// then the other three together (or all four in one batch, given the appId
-// from state and the (appId='…') key paths).
-func (c *Client) ReadRegistration(ctx context.Context, objectID string) (*Registration, error) {
+// With the app's appId (the client ID state holds) all four reads go in one $batch round
+// trip: the service principal and its relations are addressed by the appId key,
+// /servicePrincipals(appId='…'). Without it the application is read first for its appId.
+func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (*Registration, error) {
 	const op = "ReadRegistration"
-	app, err := c.GetApplication(ctx, objectID)
+	if appID == "" {
+		app, err := c.GetApplication(ctx, objectID)
+		if err != nil {
+			return nil, err
+		}
+		appID = app.AppID
+	}
+	sp := "/servicePrincipals(appId='" + url.PathEscape(strings.ReplaceAll(appID, "'", "''")) + "')"
+	answers, err := c.batch(ctx, op, []batchItem{
+		{id: "application", method: "GET", url: "/applications/" + url.PathEscape(objectID) + "?$select=" + strings.Join(appSelect, ",")},
+		{id: "servicePrincipal", method: "GET", url: sp + "?$select=" + strings.Join(spSelect, ",")},
+		{id: "assignments", method: "GET", url: sp + "/appRoleAssignments"},
+		{id: "grants", method: "GET", url: sp + "/oauth2PermissionGrants"},
+	})
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	if err := answers["application"].err("GetApplication"); err != nil {
+		return nil, err
+	}
+	app, err := parse[models.Applicationable](answers["application"], models.CreateApplicationFromDiscriminatorValue)
 	if err != nil {
 		return nil, err
 	}
-	reg := &Registration{Application: app}
-	sp, err := c.findServicePrincipal(ctx, op, app.AppID)
-	if errors.Is(err, ErrNotFound) {
+	reg := &Registration{Application: toApplication(app)}
+	if !strings.EqualFold(reg.Application.AppID, appID) {
+		// State named another app's client ID (an import typo, a hand edit): read again by
+		// the application's own.
+		return c.ReadRegistration(ctx, objectID, reg.Application.AppID)
+	}
+	spAnswer := answers["servicePrincipal"]
+	if err := spAnswer.err(op); errors.Is(err, ErrNotFound) {
 		return reg, nil
+	} else if err != nil {
+		return nil, err
 	}
+	spModel, err := parse[models.ServicePrincipalable](spAnswer, models.CreateServicePrincipalFromDiscriminatorValue)
 	if err != nil {
 		return nil, err
 	}
-	reg.ServicePrincipal = sp
-	if reg.Assignments, err = c.AppRoleAssignments(ctx, sp.ObjectID); err != nil {
+	reg.ServicePrincipal = toServicePrincipal(spModel)
+	if reg.Assignments, err = c.batchAssignments(ctx, answers["assignments"], reg.ServicePrincipal.ObjectID); err != nil {
 		return nil, err
 	}
-	if reg.Grants, err = c.DelegatedGrants(ctx, sp.ObjectID); err != nil {
+	if reg.Grants, err = c.batchGrants(ctx, answers["grants"], reg.ServicePrincipal.ObjectID); err != nil {
 		return nil, err
 	}
 	return reg, nil
+}
+
+// batchAssignments reads the assignments item; a list longer than one page is read again by
+// the single call, which follows the next links.
+func (c *Client) batchAssignments(ctx context.Context, a batchAnswer, principalID string) ([]AppRoleAssignment, error) {
+	if errors.Is(a.err(""), ErrNotFound) {
+		// The service principal replicated to the replica that answered it, not yet to this one.
+		return c.AppRoleAssignments(ctx, principalID)
+	}
+	if err := a.err("AppRoleAssignments"); err != nil {
+		return nil, err
+	}
+	page, err := parse[models.AppRoleAssignmentCollectionResponseable](a, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		return nil, err
+	}
+	if page.GetOdataNextLink() != nil {
+		return c.AppRoleAssignments(ctx, principalID)
+	}
+	out := make([]AppRoleAssignment, 0, len(page.GetValue()))
+	for _, m := range page.GetValue() {
+		if m != nil {
+			out = append(out, toAssignment(m))
+		}
+	}
+	return out, nil
+}
+
+// batchGrants reads the grants item, as batchAssignments does.
+func (c *Client) batchGrants(ctx context.Context, a batchAnswer, clientID string) ([]DelegatedGrant, error) {
+	if errors.Is(a.err(""), ErrNotFound) {
+		return c.DelegatedGrants(ctx, clientID)
+	}
+	if err := a.err("DelegatedGrants"); err != nil {
+		return nil, err
+	}
+	page, err := parse[models.OAuth2PermissionGrantCollectionResponseable](a, models.CreateOAuth2PermissionGrantCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		return nil, err
+	}
+	if page.GetOdataNextLink() != nil {
+		return c.DelegatedGrants(ctx, clientID)
+	}
+	out := make([]DelegatedGrant, 0, len(page.GetValue()))
+	for _, m := range page.GetValue() {
+		if m != nil {
+			out = append(out, toGrant(m))
+		}
+	}
+	return out, nil
 }
