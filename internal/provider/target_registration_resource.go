@@ -340,12 +340,28 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	client := r.client(ctx, &resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	// The look for an earlier registration of this name and the permission catalogue do not
+	// depend on each other: one round trip for both.
+	type found struct {
+		apps []*tenant.Application
+		err  error
+	}
+	lookup := make(chan found, 1)
+	go func(name string) {
+		apps, err := managedOrphans(ctx, client, name)
+		lookup <- found{apps, err}
+	}(plan.DisplayName.ValueString())
 	run := r.startApply(ctx, plan, &resp.Diagnostics)
+	earlier := <-lookup
 	if run == nil {
 		return
 	}
 	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
-	orphans, err := managedOrphans(ctx, run.client, plan.DisplayName.ValueString())
+	orphans, err := earlier.apps, earlier.err
 	switch {
 	case err != nil:
 		addTenantError(&resp.Diagnostics, "Cannot look for an earlier registration of this name", err)
