@@ -108,6 +108,13 @@ func (e *Emulator) serveKeys(w http.ResponseWriter, r *http.Request, tenant stri
 
 // serveInstanceDiscovery answers MSAL's authority validation for clients that leave instance
 // discovery on and point it at the emulator host.
+// serveHealth answers a CI job waiting for the emulator: it is up, and which tenant and cloud
+// it serves.
+func (e *Emulator) serveHealth(w http.ResponseWriter, _ *http.Request, _ string) {
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"status": "healthy", "tenantId": e.store.tenantID,
+		"cloud": e.Cloud().Name, "url": e.url})
+}
+
 func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request, _ string) {
 	tenant := "common"
 	if ae := r.URL.Query().Get("authorization_endpoint"); ae != "" {

@@ -34,6 +34,8 @@ func routeTable() []route {
 		{methods: "POST", pattern: "/issuers/ado/oidctoken", identity: (*Emulator).serveAzureDevOpsOIDCToken, about: "Azure Pipelines' SYSTEM_OIDCREQUESTURI: Authorization: Bearer System.AccessToken; api-version=7.1, serviceConnectionId, audience (default api://AzureADTokenExchange); answers {oidcToken}"},
 		{methods: "GET", pattern: "/issuers/{id}/.well-known/openid-configuration", identity: (*Emulator).serveIssuerConfiguration, about: "an issuer's OpenID configuration: any name is an issuer, with its own key"},
 		{methods: "GET", pattern: "/issuers/{id}/.well-known/jwks", identity: (*Emulator).serveIssuerKeys, about: "an issuer's signing key (JWKS)"},
+		// The emulator's own, for CI jobs that wait for it: no Microsoft service has it.
+		{methods: "GET HEAD", pattern: "/health", identity: (*Emulator).serveHealth, about: "the emulator's own health check: 200 with the tenant and cloud it serves"},
 
 		// Entra ID token service.
 		{methods: "GET", pattern: "/common/discovery/instance", identity: (*Emulator).serveInstanceDiscovery, about: "instance discovery (for clients that leave it on)"},
