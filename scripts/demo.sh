@@ -96,8 +96,24 @@ fi
 # ---------------------------------------------------------------------------
 begin "Build the provider and the emulator"
 mkdir -p "$work/bin"
-# One go build: both binaries are linked in parallel.
-(cd "$root" && go build -o "$work/bin/" . ./cmd/stellar-emulator)
+# One go build: both binaries are linked in parallel. A first build compiles the Graph SDK
+# (minutes on a small machine); it reports progress every few seconds rather than nothing.
+total=$(cd "$root" && go list -deps . ./cmd/stellar-emulator 2>/dev/null | wc -l)
+echo "Compiling what is not in the Go build cache yet (up to $total packages)..."
+(cd "$root" && go build -v -o "$work/bin/" . ./cmd/stellar-emulator) 2>"$work/build.log" &
+build=$!
+started=$SECONDS
+while kill -0 "$build" 2>/dev/null; do
+  sleep 5
+  if kill -0 "$build" 2>/dev/null; then
+    echo "  still building: $(grep -cv '\.go:' "$work/build.log" || true) of up to $total packages compiled, $((SECONDS - started)) s"
+  fi
+done
+if ! wait "$build"; then
+  cat "$work/build.log"
+  exit 1
+fi
+echo "  built in $((SECONDS - started)) s ($(grep -cv '\.go:' "$work/build.log" || true) packages compiled, the rest from the cache)"
 ls "$work/bin"
 pass
 
