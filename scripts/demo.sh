@@ -5,7 +5,7 @@
 #   (the quickstart validates what it registered) -> destroy -> stop the emulator.
 # Every stage prints a banner and its result; the first failure stops the demo
 # and the script exits non-zero. Nothing is downloaded: the provider comes from
-# a dev_overrides CLI config, and the CLI from scripts/terraform-path.sh.
+# a filesystem mirror as `make install` writes it, and the CLI from scripts/terraform-path.sh.
 #
 # Environment:
 #   STELLAR_DEMO_EXAMPLE   configuration to run (default: examples/quickstart)
@@ -118,23 +118,31 @@ ls "$work/bin"
 pass
 
 # ---------------------------------------------------------------------------
-begin "Find a Terraform CLI and point it at the build"
+begin "Find a Terraform CLI and install the provider"
 tf=$("$root/scripts/terraform-path.sh")
-# dev_overrides for both registries: terraform resolves stellar-migrator/stellar
-# on registry.terraform.io, OpenTofu on registry.opentofu.org. With it, no
-# `init` is needed (nor possible offline) for this provider.
+# The build goes into a filesystem mirror, in the layout `make install` writes, for both
+# registries (terraform resolves stellar-migrator/stellar on registry.terraform.io, OpenTofu on
+# registry.opentofu.org): `init` installs it from there as it would from a registry, offline.
+version=0.1.0
+platform="$(go env GOOS)_$(go env GOARCH)"
+for host in registry.terraform.io registry.opentofu.org; do
+  mkdir -p "$work/plugins/$host/stellar-migrator/stellar/$version/$platform"
+  cp "$work/bin/terraform-provider-stellar" "$work/plugins/$host/stellar-migrator/stellar/$version/$platform/terraform-provider-stellar_v$version"
+done
 export TF_CLI_CONFIG_FILE=$work/terraformrc
 cat >"$TF_CLI_CONFIG_FILE" <<HCL
 provider_installation {
-  dev_overrides {
-    "registry.terraform.io/stellar-migrator/stellar"  = "$work/bin"
-    "registry.opentofu.org/stellar-migrator/stellar" = "$work/bin"
+  filesystem_mirror {
+    path    = "$work/plugins"
+    include = ["registry.terraform.io/stellar-migrator/stellar", "registry.opentofu.org/stellar-migrator/stellar"]
   }
-  direct {}
+  direct {
+    exclude = ["registry.terraform.io/stellar-migrator/stellar", "registry.opentofu.org/stellar-migrator/stellar"]
+  }
 }
 HCL
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
-echo "$("$tf" version | head -n 1) at $tf, provider from $work/bin (dev_overrides)"
+echo "$("$tf" version | head -n 1) at $tf, provider $version from the filesystem mirror $work/plugins"
 pass "$(basename "$tf")"
 
 # ---------------------------------------------------------------------------
@@ -179,12 +187,20 @@ copy_config "$example" "$run_dir"
 cd "$run_dir"
 
 # ---------------------------------------------------------------------------
-begin "Plan ($(basename "$example"))"
-"$tf" plan "${nocolor[@]}" -compact-warnings -input=false
+begin "Init ($(basename "$example"))"
+if ! "$tf" init "${nocolor[@]}" -input=false >"$work/init.log" 2>&1; then
+  cat "$work/init.log"
+  exit 1
+fi
+grep -E 'Installing|Installed|initialized' "$work/init.log"
 pass
 
-begin "Apply"
-"$tf" apply "${nocolor[@]}" -compact-warnings -input=false -auto-approve
+begin "Plan"
+"$tf" plan "${nocolor[@]}" -compact-warnings -input=false -out=tfplan
+pass
+
+begin "Apply (the saved plan: not printed again)"
+"$tf" apply "${nocolor[@]}" -compact-warnings -input=false tfplan
 pass
 
 begin "Plan again: expect no changes"
