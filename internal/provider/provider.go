@@ -261,6 +261,8 @@ type providerData struct {
 	// token: the plan-time preflight decides from it what the caller may do.
 	caller  auth.Claims
 	missing []string
+	// orphanFree lets a create skip the look for an earlier registration its plan just made.
+	orphanFree orphanFree
 }
 
 // secretSignsIn signs in to the tenant as clientID with secret: the check a rotation makes

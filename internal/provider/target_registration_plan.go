@@ -190,7 +190,9 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		orphans := make(chan diag.Diagnostics, 1)
 		go func(p targetRegistrationResourceModel) { // a copy: the plan changes below
 			var d diag.Diagnostics
-			checkOrphans(ctx, client, p, &d)
+			if checkOrphans(ctx, client, p, &d) {
+				r.data.orphanFree.found(p.DisplayName.ValueString())
+			}
 			orphans <- d
 		}(plan)
 		defer func() { resp.Diagnostics.Append(<-orphans...) }()

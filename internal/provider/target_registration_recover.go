@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,6 +34,25 @@ const (
 // newCreationTag is the tag of one create attempt.
 func newCreationTag() string { return creationPrefix + uuid.NewString() }
 
+// orphanFree remembers, per provider process, the names a plan looked up and found no earlier
+// registration of: Terraform plans a resource again in the apply walk, moments before it
+// creates it, and a create may then skip its own look (one Graph round trip). A look that
+// found something is never remembered: the create looks again, after any destroy of the
+// apply (a replacement).
+type orphanFree struct{ names sync.Map } // name -> time.Time of the look
+
+// orphanFreeFor is how long a look stays fresh: the apply walk's plan and create of one
+// resource are moments apart.
+const orphanFreeFor = time.Minute
+
+func (o *orphanFree) found(name string) { o.names.Store(name, time.Now()) }
+
+func (o *orphanFree) fresh(name string) bool {
+	at, ok := o.names.Load(name)
+	t, _ := at.(time.Time)
+	return ok && time.Since(t) < orphanFreeFor
+}
+
 // managedOrphans lists the applications named name that this provider made.
 func managedOrphans(ctx context.Context, client *tenant.Client, name string) ([]*tenant.Application, error) {
 	apps, err := client.ApplicationsNamed(ctx, name)
@@ -47,30 +67,33 @@ func managedOrphans(ctx context.Context, client *tenant.Client, name string) ([]
 // the tainted one this very plan replaces (destroyed before the new one is created). The
 // create itself looks again, after any such destroy, and refuses to make a second one
 // (orphanError).
-func checkOrphans(ctx context.Context, client *tenant.Client, plan targetRegistrationResourceModel, diags *diag.Diagnostics) {
+//
+// It reports whether it looked and found none.
+func checkOrphans(ctx context.Context, client *tenant.Client, plan targetRegistrationResourceModel, diags *diag.Diagnostics) bool {
 	if plan.DisplayName.IsUnknown() {
-		return
+		return false
 	}
 	name := plan.DisplayName.ValueString()
 	orphans, err := managedOrphans(ctx, client, name)
 	if err != nil {
 		diags.AddWarning("Cannot look for an earlier registration", "Looking for an application named "+name+
 			" that an interrupted apply may have left failed: "+describeTenantError(err))
-		return
+		return false
 	}
 	switch {
 	case len(orphans) == 0:
-		return
+		return true
 	case plan.AdoptExisting.ValueBool() && len(orphans) == 1:
 		diags.AddAttributeWarning(path.Root("adopt_existing"), "Adopting an earlier registration",
 			fmt.Sprintf("Application %q (object ID %s, client ID %s) was made by this provider but is in no state, as after an "+
 				"interrupted apply. Unless this plan replaces it, this apply adopts it instead of registering another.",
 				name, orphans[0].ObjectID, orphans[0].AppID))
-		return
+		return false
 	}
 	summary, detail := orphanError(name, orphans)
 	diags.AddAttributeWarning(path.Root("display_name"), summary, detail+"\n\n(If this plan replaces that registration, "+
 		"ignore this: it is destroyed before the new one is made.)")
+	return false
 }
 
 // orphanError explains registrations of name that this provider made and no state holds.

@@ -352,6 +352,10 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 	}
 	lookup := make(chan found, 1)
 	go func(name string) {
+		if r.data.orphanFree.fresh(name) {
+			lookup <- found{} // this process's plan of it, moments ago, found none
+			return
+		}
 		apps, err := managedOrphans(ctx, client, name)
 		lookup <- found{apps, err}
 	}(plan.DisplayName.ValueString())
