@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/provider"
 )
 
@@ -70,42 +71,13 @@ provider "stellar" {
   ca_certificate_file = %s
 }
 `,
-		hclString(tenantID),
-		hclString(clientID),
-		hclString(secret),
-		hclString(e.URL()),
-		hclString(e.URL()),
-		hclString(e.CAFile()),
+		hclquote.String(tenantID),
+		hclquote.String(clientID),
+		hclquote.String(secret),
+		hclquote.String(e.URL()),
+		hclquote.String(e.URL()),
+		hclquote.String(e.CAFile()),
 	)
-}
-
-// hclString quotes s as an HCL string literal. Go's %q is close but not the
-// same: HCL would read "${" and "%{" as template sequences.
-func hclString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case (r == '$' || r == '%') && strings.HasPrefix(s[i+1:], "{"):
-			b.WriteRune(r)
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // PreCheck prepares the environment terraform-plugin-testing reads, once per

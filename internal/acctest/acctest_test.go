@@ -14,24 +14,6 @@ import (
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
-func TestHCLString(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"plain", `"plain"`},
-		{`C:\ca.pem`, `"C:\\ca.pem"`},
-		{`say "hi"`, `"say \"hi\""`},
-		{"a\nb", `"a\nb"`},
-		{"${var.x}", `"$${var.x}"`},
-		{"%{if}", `"%%{if}"`},
-		{"100% $5", `"100% $5"`},
-		{"héllo", `"héllo"`},
-	}
-	for _, c := range cases {
-		if got := hclString(c.in); got != c.want {
-			t.Errorf("hclString(%q) = %s, want %s", c.in, got, c.want)
-		}
-	}
-}
-
 // fakeCLI writes an executable that prints firstLine for `version`.
 func fakeCLI(t *testing.T, dir, name, firstLine string) string {
 	t.Helper()

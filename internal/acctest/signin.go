@@ -11,6 +11,7 @@ import (
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
 )
 
 // Signing in as one of the emulator's people, the way the docs tell a person to: the
@@ -28,7 +29,7 @@ provider "stellar" {
   ca_certificate_file = %s
 %s
 }
-`, hclString(e.Seed().TenantID), hclString(e.URL()), hclString(e.URL()), hclString(e.CAFile()), extra)
+`, hclquote.String(e.Seed().TenantID), hclquote.String(e.URL()), hclquote.String(e.URL()), hclquote.String(e.CAFile()), extra)
 }
 
 // PersonOptions are the sign-in options for e's tenant with its own token cache.

@@ -157,20 +157,6 @@ func TestFloor(t *testing.T) {
 	}
 }
 
-func TestHCLString(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		`C:\ca.pem`: `"C:\\ca.pem"`,
-		`a"b`:       `"a\"b"`,
-		"s${x}%{y}": `"s$${x}%%{y}"`,
-		"$5 and %":  `"$5 and %"`,
-	} {
-		if got := hclString(in); got != want {
-			t.Errorf("hclString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestMarkdownHasOneTablePerN(t *testing.T) {
 	t.Parallel()
 	rep := &Report{Date: t0, Latency: 50 * time.Millisecond, Parallelism: 10, Machine: Machine{CPUs: 4, OS: "linux", Arch: "amd64", Terraform: "Terraform v1.11.4"}}

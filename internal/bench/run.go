@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
 )
 
 // Options say what to measure.
@@ -197,7 +198,7 @@ func (r *runner) setUp(ctx context.Context, root string) error {
   }
   direct {}
 }
-`, hclString(bin), hclString(bin))
+`, hclquote.String(bin), hclquote.String(bin))
 	return os.WriteFile(r.rc, []byte(rc), 0o600)
 }
 
@@ -357,37 +358,8 @@ resource "stellar_target_registration" "r" {
   display_name                  = "%s${count.index}"
   permanently_delete_on_destroy = true
 }
-`, hclString(s.TenantID), hclString(s.BootstrapClientID), hclString(s.BootstrapSecret),
-		hclString(e.URL()), hclString(e.URL()), hclString(e.CAFile()), n, namePrefix)
-}
-
-// hclString quotes s as an HCL string literal: Go's %q is close, but HCL would read "${" and
-// "%{" as template sequences.
-func hclString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i, c := range s {
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		case (c == '$' || c == '%') && strings.HasPrefix(s[i+1:], "{"):
-			b.WriteRune(c)
-			b.WriteRune(c)
-		default:
-			b.WriteRune(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+`, hclquote.String(s.TenantID), hclquote.String(s.BootstrapClientID), hclquote.String(s.BootstrapSecret),
+		hclquote.String(e.URL()), hclquote.String(e.URL()), hclquote.String(e.CAFile()), n, namePrefix)
 }
 
 // loadAverage is the 1, 5 and 15 minute load averages, on Linux.
