@@ -218,10 +218,13 @@ esac
 begin "Outputs"
 # Never the secret: it is a sensitive output, read only with -raw by whoever
 # hands it to the migration tool.
-for name in client_id tenant_id steps; do
-  printf '%s = ' "$name"
-  "$tf" output "${nocolor[@]}" "$name"
+for name in client_id tenant_id; do
+  printf '%s = %s\n' "$name" "$("$tf" output -raw "$name")"
 done
+echo "Steps:"
+"$tf" output -raw steps | sed 's/^/  /'
+echo
+printf 'Result: %s\n' "$("$tf" output -raw result)"
 pass
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,11 @@
 #                                        (TF_ACC_TERRAFORM_PATH, TF_CLI_CONFIG_FILE, and for
 #                                        OpenTofu TF_ACC_PROVIDER_NAMESPACE/HOST), for eval
 #   scripts/terraform-path.sh --opentofu skip steps 1-2: use (or build) the pinned OpenTofu
+#   scripts/terraform-path.sh --engines  print every engine the tests can run under, one path
+#                                        a line: $TF_ACC_TERRAFORM_PATH alone if set; else
+#                                        terraform, then tofu (on PATH, or the pinned build if
+#                                        it is cached), building the pinned OpenTofu only
+#                                        when there is neither
 # Progress goes to stderr; stdout carries only the answer.
 set -euo pipefail
 
@@ -24,7 +29,8 @@ for arg in "$@"; do
   case "$arg" in
     --env) mode="env" ;;
     --opentofu) only_tofu=true ;;
-    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --engines) mode="engines" ;;
+    -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "terraform-path.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -109,6 +115,34 @@ find_binary() {
   fi
   build_tofu
 }
+
+# engines lists each CLI once, by its real path.
+engines() {
+  local seen='' have_tofu=false candidate real
+  if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
+    find_binary
+    return
+  fi
+  for candidate in "$(command -v terraform 2>/dev/null || true)" "$(command -v tofu 2>/dev/null || true)" \
+    "$cache_root/tofu-$(tofu_version)/tofu"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && usable "$candidate" || continue
+    real=$(cd "$(dirname "$candidate")" && printf '%s/%s' "$(pwd -P)" "$(basename "$candidate")")
+    case " $seen " in *" $real "*) continue ;; esac
+    # One OpenTofu is enough: a tofu on PATH makes the pinned build redundant.
+    if grep -q '^OpenTofu v' <<<"$(tf_version "$real" || true)"; then
+      $have_tofu && continue
+      have_tofu=true
+    fi
+    seen="$seen $real"
+    printf '%s\n' "$real"
+  done
+  [ -n "$seen" ] || build_tofu
+}
+
+if [ "$mode" = engines ]; then
+  engines
+  exit 0
+fi
 
 bin=$(find_binary)
 case "$bin" in

@@ -51,8 +51,13 @@ output "tenant_id" {
 }
 
 output "steps" {
-  description = "Each step of the registration and its result."
-  value       = { for s in stellar_target_registration.migrator.steps : s.name => "${s.status}: ${s.detail}" }
+  description = "A checklist of the registration's steps, in the order they ran: one line each, with its mark."
+  value       = join("\n", [for s in stellar_target_registration.migrator.steps : "${s.mark} ${s.name}: ${s.detail}"])
+}
+
+output "result" {
+  description = "The registration's result in one line (\"Successfully Completed\" when every step ended well)."
+  value       = stellar_target_registration.migrator.result
 }
 
 output "client_secret" {

@@ -103,11 +103,16 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"tenant_id": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The Directory (tenant) ID to sign in to: a GUID or a verified domain such as " +
-					"`contoso.onmicrosoft.com`. Defaults to `ARM_TENANT_ID`.",
+					"`contoso.onmicrosoft.com`. Defaults to `ARM_TENANT_ID`, then (workload identity federation only) `AZURE_TENANT_ID`. " +
+					"Required with a client secret, a client certificate, a federated token, `use_device_code` and `use_browser`; " +
+					"with `use_msi` or `access_token` it is optional, and a GUID given here must be the token's tenant.",
 			},
 			"client_id": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "The Application (client) ID the provider signs in with. Defaults to `ARM_CLIENT_ID`.",
+				Optional: true,
+				MarkdownDescription: "The Application (client) ID the provider signs in with. Defaults to `ARM_CLIENT_ID`, then " +
+					"(workload identity federation only) `AZURE_CLIENT_ID`. Required with a client secret, a client certificate and a " +
+					"federated token; with `use_msi` it selects a user-assigned identity (default: the system-assigned one); an error " +
+					"with `use_cli`, `use_device_code`, `use_browser` and `access_token`, where the token names the client.",
 			},
 			"client_secret": schema.StringAttribute{
 				Optional:  true,
@@ -124,19 +129,23 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"authority_host": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Overrides the sign-in host of `environment`, for example `https://login.microsoftonline.com`. " +
-					"Must be `https`. Used for custom clouds and for the tenant emulator. Defaults to `STELLAR_AUTHORITY_HOST`.",
+					"Must be an `https` URL with a host; a trailing `/` is dropped. Used for custom clouds and for the tenant emulator. " +
+					"Defaults to `STELLAR_AUTHORITY_HOST`, else the sign-in host of `environment` (`https://login.microsoftonline.com` " +
+					"for `global`).",
 			},
 			"graph_endpoint": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Overrides where Microsoft Graph requests go, for example `https://graph.microsoft.com` " +
-					"(without `/v1.0`). Tokens are still requested for the Graph of `environment`. Must be `https`. " +
-					"Defaults to `STELLAR_GRAPH_ENDPOINT`.",
+					"(without `/v1.0`). Tokens are still requested for the Graph of `environment`. Must be an `https` URL with a " +
+					"host; a trailing `/` is dropped. Defaults to `STELLAR_GRAPH_ENDPOINT`, else the Microsoft Graph of `environment` " +
+					"(`https://graph.microsoft.com` for `global`).",
 			},
 			"use_cli": schema.BoolAttribute{
 				Optional: true,
 				MarkdownDescription: "Sign in as the person signed in to the Azure CLI (`az login --allow-no-subscriptions --tenant <tenant>`), " +
 					"as the azuread provider does. The provider runs `az account get-access-token` for Microsoft Graph, for `tenant_id` " +
-					"when it is set. Conflicts with `client_secret`, `use_device_code` and `use_browser`. Default `false`; `ARM_USE_CLI`.",
+					"when it is set; each `az` call may take at most 30 seconds. Conflicts with the settings of every other sign-in " +
+					"method and with `client_id`. Default `false`; `ARM_USE_CLI`.",
 			},
 			"use_device_code": schema.BoolAttribute{
 				Optional: true,
@@ -155,7 +164,7 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "The client a person signs in to with `use_device_code` or `use_browser`. Default: Microsoft Graph " +
 					"Command Line Tools (`14d82eec-204b-4c2f-b7e8-296a70dab67e`), which asks the person to consent to the scopes it needs; " +
 					"use your own public client (\"Allow public client flows\", a `http://localhost` redirect) where policy requires. " +
-					"`STELLAR_PUBLIC_CLIENT_ID`.",
+					"Only with `use_device_code` or `use_browser` (an error otherwise). `STELLAR_PUBLIC_CLIENT_ID`.",
 			},
 			"token_cache_dir": schema.StringAttribute{
 				Optional: true,
@@ -167,17 +176,21 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "Sign in with a client certificate given inline: base64 of a PKCS#12 (.pfx) file, as in the azuread " +
 					"provider, or of a PEM file (the certificate, then its private key), or the PEM text itself. The certificate must be " +
-					"uploaded to the application (Certificates & secrets). Conflicts with `client_certificate_path`. `ARM_CLIENT_CERTIFICATE`.",
+					"uploaded to the application (Certificates & secrets). The key must be RSA; a legacy encrypted PEM key " +
+					"(`Proc-Type: 4,ENCRYPTED`) is refused. Needs `tenant_id` and `client_id`; conflicts with `client_certificate_path`. " +
+					"Default: `ARM_CLIENT_CERTIFICATE`, else none.",
 			},
 			"client_certificate_path": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Sign in with the client certificate in this file: PKCS#12 (.pfx) or PEM with the certificate and " +
-					"its PKCS#8 or PKCS#1 private key. Needs `tenant_id` and `client_id`. `ARM_CLIENT_CERTIFICATE_PATH`.",
+					"its PKCS#8 or PKCS#1 private key (RSA only). Needs `tenant_id` and `client_id`; conflicts with `client_certificate`. " +
+					"Default: `ARM_CLIENT_CERTIFICATE_PATH`, else none.",
 			},
 			"client_certificate_password": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "The password of the PKCS#12 file or of an encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`) key. " +
-					"`ARM_CLIENT_CERTIFICATE_PASSWORD`.",
+					"Only with a client certificate (an error otherwise). Default: `ARM_CLIENT_CERTIFICATE_PASSWORD`, else none " +
+					"(an unencrypted key).",
 			},
 			"use_oidc": schema.BoolAttribute{
 				Optional: true,
@@ -189,30 +202,35 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"oidc_token": schema.StringAttribute{
 				Optional: true, Sensitive: true,
-				MarkdownDescription: "The federated token itself (a JWT). Setting it chooses workload identity federation. `ARM_OIDC_TOKEN`.",
+				MarkdownDescription: "The federated token itself (a JWT). Setting it chooses workload identity federation. Conflicts " +
+					"with `oidc_token_file_path` and `ado_pipeline_service_connection_id`. Default: `ARM_OIDC_TOKEN`, else none.",
 			},
 			"oidc_token_file_path": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "A file holding the federated token, read again whenever a token is renewed (Kubernetes rotates " +
-					"it in place). Setting it chooses workload identity federation. `ARM_OIDC_TOKEN_FILE_PATH`; on AKS " +
-					"`AZURE_FEDERATED_TOKEN_FILE` is used when nothing else is set.",
+					"it in place). Setting it chooses workload identity federation. Conflicts with `oidc_token` and " +
+					"`ado_pipeline_service_connection_id`. Default: `ARM_OIDC_TOKEN_FILE_PATH`; on AKS `AZURE_FEDERATED_TOKEN_FILE` " +
+					"is used when nothing else is set.",
 			},
 			"oidc_request_url": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The pipeline's endpoint that issues federated tokens. Default: `ARM_OIDC_REQUEST_URL`, else " +
 					"`ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub Actions) or, with `ado_pipeline_service_connection_id`, " +
-					"`SYSTEM_OIDCREQUESTURI` (Azure Pipelines).",
+					"`SYSTEM_OIDCREQUESTURI` (Azure Pipelines). Only with workload identity federation (an error otherwise); " +
+					"needs `oidc_request_token`.",
 			},
 			"oidc_request_token": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "The bearer token for `oidc_request_url`. Default: `ARM_OIDC_REQUEST_TOKEN`, else " +
-					"`ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) or `SYSTEM_ACCESSTOKEN` (Azure Pipelines).",
+					"`ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions) or `SYSTEM_ACCESSTOKEN` (Azure Pipelines). Only with workload " +
+					"identity federation (an error otherwise); needs `oidc_request_url`.",
 			},
 			"ado_pipeline_service_connection_id": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The ID of the Azure DevOps service connection (workload identity federation) whose token the " +
-					"provider requests. Setting it chooses workload identity federation. `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID` or " +
-					"`ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`.",
+					"provider requests. Setting it chooses workload identity federation. Conflicts with `oidc_token` and " +
+					"`oidc_token_file_path`. Default: `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID` or " +
+					"`ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`, else none.",
 			},
 			"use_aks_workload_identity": schema.BoolAttribute{
 				Optional: true,
@@ -229,18 +247,21 @@ func (p *StellarProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"msi_endpoint": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "An IMDS-shaped managed identity endpoint to use instead of the host's, such as " +
-					"`http://169.254.169.254/metadata/identity/oauth2/token` or the tenant emulator's. `ARM_MSI_ENDPOINT`.",
+					"`http://169.254.169.254/metadata/identity/oauth2/token` or the tenant emulator's: an `http` or `https` URL. Only " +
+					"with `use_msi` (an error otherwise). Default: `ARM_MSI_ENDPOINT`, else the host's own endpoint.",
 			},
 			"access_token": schema.StringAttribute{
 				Optional: true, Sensitive: true,
 				MarkdownDescription: "A ready Microsoft Graph access token, for pipelines that already hold one. The provider cannot " +
-					"renew it: a token that has expired, or is for another audience, is an error at plan time. `STELLAR_ACCESS_TOKEN`.",
+					"renew it: a token that has expired, or is for another audience, is an error at plan time. Conflicts with " +
+					"`client_id` and every other sign-in method. Default: `STELLAR_ACCESS_TOKEN`, else none.",
 			},
 			"ca_certificate_file": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "A PEM file of extra certificate authorities to trust, on top of the system's, for " +
-					"example the tenant emulator's CA or a TLS-inspecting proxy's. Verification is never turned off. " +
-					"Defaults to `STELLAR_CA_CERTIFICATE_FILE`; `SSL_CERT_FILE` works too.",
+					"example the tenant emulator's CA or a TLS-inspecting proxy's; it must hold at least one PEM certificate. " +
+					"Verification is never turned off. Defaults to `STELLAR_CA_CERTIFICATE_FILE`, else none (the system's CAs " +
+					"only); `SSL_CERT_FILE` works too.",
 			},
 		},
 	}

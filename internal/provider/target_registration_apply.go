@@ -34,11 +34,17 @@ type applyRun struct {
 	state   *targetRegistrationResourceModel
 	// retired are key IDs of replaced secrets still to be removed.
 	retired []string
+	// started is when the apply began: replication lag met since then calls for reading
+	// back what it wrote (see awaitVisible).
+	started time.Time
+	// seen is the application and service principal as the consent round trip read them
+	// beside its writes; nil when it did not run.
+	seen *tenant.Consent
 }
 
 func newApplyRun(client *tenant.Client, tenantID string, desired desiredRegistration) *applyRun {
-	run := &applyRun{client: client, tenantID: tenantID, desired: desired}
-	for _, name := range []string{stepRegister, stepAssign, stepConsent, stepSecret} {
+	run := &applyRun{client: client, tenantID: tenantID, desired: desired, started: time.Now()}
+	for _, name := range stepOrder {
 		run.steps = append(run.steps, stepModel{Name: name, Status: statusNotStarted, Detail: "Not started."})
 	}
 	return run
@@ -83,6 +89,7 @@ func (run *applyRun) syncSteps(ctx context.Context) {
 	steps, d := stepsValue(ctx, run.steps)
 	run.diags.Append(d...)
 	run.state.Steps = steps
+	run.state.Result = types.StringValue(stepsResult(run.steps))
 }
 
 func (run *applyRun) setGranted(ctx context.Context, sp *tenant.ServicePrincipal, assignments []tenant.AppRoleAssignment, grants []tenant.DelegatedGrant) {
@@ -107,24 +114,34 @@ func (run *applyRun) grantedSet(ctx context.Context, sp *tenant.ServicePrincipal
 }
 
 // Entra is eventually consistent: a read right after a write may be served
-// by a replica that has not seen it. Terraform refreshes right after apply,
-// and a refresh that missed the new consent would plan to grant it again, so
-// an apply waits until a read shows what it wrote.
+// by a replica that has not seen it. The next plan refreshes, and a refresh that missed the
+// new consent would plan to grant it again, so an apply makes sure a read shows what it
+// wrote before it ends.
+//
+// It costs no extra round trip when the tenant is keeping up: the consent writes go with a
+// read of the application (and its secret) and the service principal that earlier calls
+// wrote, and their own answers say what they made. Only when that read does not show
+// everything yet, or a call of this apply met replication lag, or no consent was written,
+// does the apply poll with reads of its own, and it stops as soon as one shows it all.
 const (
 	visibilityFirstWait = 500 * time.Millisecond
 	visibilityMaxWait   = 5 * time.Second
 	visibilityTimeout   = 3 * time.Minute
 )
 
-// awaitVisible polls the tenant until a read shows the application, its
-// secret and the consent this apply recorded in state. If that takes too
-// long it warns instead of failing: the objects exist and state says so.
+// awaitVisible makes sure a read shows the application, its secret and the consent this
+// apply recorded in state. If that takes too long it warns instead of failing: the objects
+// exist and state says so.
 func (run *applyRun) awaitVisible(ctx context.Context) {
 	if run.diags.HasError() || run.state == nil {
 		return
 	}
 	objectID := run.state.ObjectID.ValueString()
 	key := run.state.ClientSecretKeyID.ValueString()
+	if run.seenShows(key) {
+		tflog.Debug(ctx, "the consent round trip's read shows the applied registration: no read-back needed", map[string]any{"object_id": objectID})
+		return
+	}
 	start := time.Now()
 	for delay := visibilityFirstWait; ; delay = min(delay*2, visibilityMaxWait) {
 		reg, err := run.client.ReadRegistration(ctx, objectID, run.state.ClientID.ValueString())
@@ -143,6 +160,27 @@ func (run *applyRun) awaitVisible(ctx context.Context) {
 	run.diags.AddWarning("Entra ID has not caught up yet",
 		"The registration was applied, but reads from the tenant do not show all of it yet (Entra ID replicates changes "+
 			"with a delay). Until it does, a plan may show consent or the secret as missing; run plan again in a few minutes.")
+}
+
+// seenShows reports whether the read that went with the consent writes shows the application
+// with the secret key and, where consent is granted, the service principal, while no call of
+// this apply met replication lag (then the writes' answers are not enough: the tenant is
+// behind, and a full read-back decides).
+func (run *applyRun) seenShows(key string) bool {
+	seen := run.seen
+	if seen == nil || seen.Application == nil || run.client.SawReplicationLagSince(run.started) {
+		return false
+	}
+	if !strings.EqualFold(seen.Application.ObjectID, run.state.ObjectID.ValueString()) {
+		return false
+	}
+	if key != "" && !slices.ContainsFunc(seen.Application.Passwords, func(p tenant.Password) bool { return p.KeyID == key }) {
+		return false
+	}
+	if run.desired.grantConsent && (seen.ServicePrincipal == nil || seen.ServicePrincipal.ObjectID != run.state.ServicePrincipalID.ValueString()) {
+		return false
+	}
+	return true
 }
 
 // wait pauses for d; false if ctx ended first.
@@ -585,12 +623,21 @@ func (run *applyRun) reconcileConsent(ctx context.Context, appID string, sp *ten
 		}
 	}
 	current := append(slices.Clone(keep), remove...)
-	if len(add) > 0 {
-		created, err := run.client.AssignAppRoles(ctx, sp.ObjectID, add)
-		current = append(current, created...)
+	newGrants := run.missingGrants(grants)
+	if len(add) > 0 || len(newGrants) > 0 {
+		// One round trip for all of it, with a read of what earlier calls wrote (see awaitVisible).
+		got, err := run.client.GrantConsent(ctx, tenant.ConsentRequest{PrincipalID: sp.ObjectID, Assignments: add, Grants: newGrants,
+			ReadObjectID: run.state.ObjectID.ValueString(), ReadAppID: appID})
+		run.seen = &got
+		current = append(current, got.Assignments...)
+		grants = append(slices.Clone(grants), got.Grants...)
 		run.setGranted(ctx, sp, current, grants)
 		if err != nil {
-			run.fail(ctx, stepConsent, "Cannot grant admin consent for application permissions", err)
+			summary := "Cannot grant admin consent for delegated permissions"
+			if len(got.Assignments) < len(add) {
+				summary = "Cannot grant admin consent for application permissions"
+			}
+			run.fail(ctx, stepConsent, summary, err)
 			return
 		}
 	}
@@ -602,7 +649,8 @@ func (run *applyRun) reconcileConsent(ctx context.Context, appID string, sp *ten
 		current = slices.DeleteFunc(current, func(a tenant.AppRoleAssignment) bool { return slices.Contains(remove, a) })
 	}
 
-	grants, changedGrants, err := run.reconcileGrants(ctx, sp, grants)
+	grants, changedGrants, err := run.reconcileGrants(ctx, grants)
+	changedGrants += len(newGrants)
 	run.setGranted(ctx, sp, current, grants)
 	if err != nil {
 		run.fail(ctx, stepConsent, "Cannot grant admin consent for delegated permissions", err)
@@ -619,17 +667,42 @@ func (run *applyRun) reconcileConsent(ctx context.Context, appID string, sp *ten
 	}
 }
 
-// reconcileGrants makes the all-users delegated grants match; it returns the
-// grants that exist afterwards and how many it changed.
-func (run *applyRun) reconcileGrants(ctx context.Context, sp *tenant.ServicePrincipal, grants []tenant.DelegatedGrant) ([]tenant.DelegatedGrant, int, error) {
-	wantScopes := map[string][]string{} // resource SP object ID -> scope values
+// wantedScopes maps each resource SP object ID to the delegated scopes consent should grant on it.
+func (run *applyRun) wantedScopes() map[string][]string {
+	want := map[string][]string{}
 	if run.desired.grantConsent {
 		for _, a := range run.desired.apis {
 			for _, p := range a.resolved.Delegated {
-				wantScopes[a.sp.ObjectID] = append(wantScopes[a.sp.ObjectID], p.Value)
+				want[a.sp.ObjectID] = append(want[a.sp.ObjectID], p.Value)
 			}
 		}
 	}
+	return want
+}
+
+// missingGrants are the all-users grants to create: one per resource with wanted scopes and
+// no grant yet, in a stable order.
+func (run *applyRun) missingGrants(grants []tenant.DelegatedGrant) []tenant.DelegatedGrant {
+	want := run.wantedScopes()
+	resources := make([]string, 0, len(want))
+	for id := range want {
+		if !slices.ContainsFunc(grants, func(g tenant.DelegatedGrant) bool { return g.ResourceID == id }) {
+			resources = append(resources, id)
+		}
+	}
+	sort.Strings(resources)
+	out := make([]tenant.DelegatedGrant, 0, len(resources))
+	for _, id := range resources {
+		out = append(out, tenant.DelegatedGrant{ResourceID: id, ConsentType: tenant.ConsentAllPrincipals, Scopes: want[id]})
+	}
+	return out
+}
+
+// reconcileGrants makes the existing all-users delegated grants match (the missing ones are
+// created with the assignments): it updates the scopes of those that differ and deletes
+// those not wanted, and returns the grants that exist afterwards and how many it changed.
+func (run *applyRun) reconcileGrants(ctx context.Context, grants []tenant.DelegatedGrant) ([]tenant.DelegatedGrant, int, error) {
+	wantScopes := run.wantedScopes()
 	changed := 0
 	var out []tenant.DelegatedGrant
 	seen := map[string]bool{}
@@ -652,24 +725,6 @@ func (run *applyRun) reconcileGrants(ctx context.Context, sp *tenant.ServicePrin
 			out = append(out, g)
 		}
 		seen[g.ResourceID] = true
-	}
-	resources := make([]string, 0, len(wantScopes))
-	for id := range wantScopes {
-		resources = append(resources, id)
-	}
-	sort.Strings(resources)
-	for _, resourceID := range resources {
-		if seen[resourceID] {
-			continue
-		}
-		g, err := run.client.CreateDelegatedGrant(ctx, tenant.DelegatedGrant{
-			ClientID: sp.ObjectID, ResourceID: resourceID, ConsentType: "AllPrincipals", Scopes: wantScopes[resourceID],
-		})
-		if err != nil {
-			return out, changed, err
-		}
-		out = append(out, *g)
-		changed++
 	}
 	return out, changed, nil
 }

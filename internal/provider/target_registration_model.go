@@ -24,6 +24,7 @@ type apiPermissionModel struct {
 type stepModel struct {
 	Name   string `tfsdk:"name"`
 	Status string `tfsdk:"status"`
+	Mark   string `tfsdk:"mark"`
 	Detail string `tfsdk:"detail"`
 }
 
@@ -36,17 +37,25 @@ var (
 	stepObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"name":   types.StringType,
 		"status": types.StringType,
+		"mark":   types.StringType,
 		"detail": types.StringType,
 	}}
 )
 
-// Step names, in the order Auto Registration shows them.
+// Step names, as Auto Registration names them.
 const (
 	stepRegister = "register_application"
 	stepAssign   = "assign_permissions"
 	stepConsent  = "grant_admin_consent"
 	stepSecret   = "create_client_secret"
 )
+
+// stepOrder is the order the steps run in, and so the order of steps: the secret comes
+// before consent, so that a failed consent never costs the one chance to read the secret.
+var stepOrder = []string{stepRegister, stepAssign, stepSecret, stepConsent}
+
+// resultSucceeded is the result of an apply whose every step ended well, in the wizard's words.
+const resultSucceeded = "Successfully Completed"
 
 // Step statuses.
 const (
@@ -88,7 +97,42 @@ func permissionSetValue(ctx context.Context, models []apiPermissionModel) (types
 }
 
 func stepsValue(ctx context.Context, steps []stepModel) (types.List, diag.Diagnostics) {
-	return types.ListValueFrom(ctx, stepObjectType, steps)
+	marked := make([]stepModel, len(steps))
+	for i, s := range steps {
+		s.Mark = stepMark(s.Status)
+		marked[i] = s
+	}
+	return types.ListValueFrom(ctx, stepObjectType, marked)
+}
+
+// stepMark is the wizard's green check, in text: one character a person reads at a glance.
+func stepMark(status string) string {
+	switch status {
+	case statusSucceeded, statusUnchanged:
+		return "✔"
+	case statusFailed:
+		return "✘"
+	case statusSkipped:
+		return "–"
+	default:
+		return "·"
+	}
+}
+
+// stepsResult is the line the wizard ends with: "Successfully Completed" when no step failed
+// or was left undone, else the first step that failed or did not run.
+func stepsResult(steps []stepModel) string {
+	for _, s := range steps {
+		if s.Status == statusFailed {
+			return "Failed at " + s.Name + ": " + s.Detail
+		}
+	}
+	for _, s := range steps {
+		if s.Status == statusNotStarted {
+			return "Not completed: " + s.Name + " did not run."
+		}
+	}
+	return resultSucceeded
 }
 
 func permissionModels(ctx context.Context, set types.Set) ([]apiPermissionModel, diag.Diagnostics) {

@@ -267,10 +267,10 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 				fmt.Sprintf("An earlier apply replaced the client secret but could not remove the old one (key ID %s). "+
 					"This apply removes it.", strings.Join(retired, ", ")))
 		}
-		plan.Steps = state.Steps
+		plan.Steps, plan.Result = state.Steps, state.Result
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 		if !resp.Plan.Raw.Equal(req.State.Raw) || len(retired) > 0 {
-			plan.Steps = types.ListUnknown(stepObjectType)
+			plan.Steps, plan.Result = types.ListUnknown(stepObjectType), types.StringUnknown()
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)

@@ -171,6 +171,7 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		PreviousSecretRetiresAt:    types.StringNull(),
 		GrantedPermissions:         types.SetNull(permissionObjectType),
 		Steps:                      types.ListNull(stepObjectType),
+		Result:                     types.StringNull(),
 		Timeouts:                   timeouts.Value{Object: types.ObjectNull(timeoutTypes)},
 	}
 }

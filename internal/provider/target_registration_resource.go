@@ -83,6 +83,7 @@ type targetRegistrationResourceModel struct {
 	ClientSecretExpiresAt      types.String   `tfsdk:"client_secret_expires_at"`
 	GrantedPermissions         types.Set      `tfsdk:"granted_permissions"`
 	Steps                      types.List     `tfsdk:"steps"`
+	Result                     types.String   `tfsdk:"result"`
 	Timeouts                   timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -108,13 +109,13 @@ func permissionAttributes(computedOnly bool) map[string]schema.Attribute {
 		"application": schema.SetAttribute{
 			Optional: true, Computed: true, ElementType: types.StringType,
 			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
-			MarkdownDescription: "Application (app-only) permissions by name, for example `Mail.ReadWrite`. Names are case-sensitive and are looked up in the tenant's own catalogue of that API.",
+			MarkdownDescription: "Application (app-only) permissions by name, for example `Mail.ReadWrite`. Names are case-sensitive and are looked up in the tenant's own catalogue of that API; an empty or blank name is an error. Default `[]`; the entry needs at least one application or delegated permission.",
 			Validators:          []validator.Set{permissionNamesValidator{}},
 		},
 		"delegated": schema.SetAttribute{
 			Optional: true, Computed: true, ElementType: types.StringType,
 			Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
-			MarkdownDescription: "Delegated permissions by name, for example `User.Read`. With `grant_admin_consent` they are consented for all users.",
+			MarkdownDescription: "Delegated permissions by name, for example `User.Read`, case-sensitive and looked up like `application`. With `grant_admin_consent` they are consented for all users. Default `[]`.",
 			Validators:          []validator.Set{permissionNamesValidator{}},
 		},
 	}
@@ -144,7 +145,8 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "The API permissions to request, by name, one entry per API. Without it, the mailbox " +
 					"migration set applies: Microsoft Graph application permissions `Calendars.ReadWrite`, `Contacts.ReadWrite`, " +
 					"`Mail.ReadWrite`, `MailboxSettings.ReadWrite`, `Tasks.ReadWrite.All` and `User.Read.All`. An unknown " +
-					"name is a plan-time error that lists close matches. At most 50 APIs (Entra ID's limit); an empty list is an error.",
+					"name is a plan-time error that lists close matches. At most 50 APIs (Entra ID's limit), each listed once " +
+					"(`microsoft_graph` and its application ID are the same API); an empty list is an error.",
 				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(false)},
 				Default:      setdefault.StaticValue(defaultPermissionSet(ctx)),
 				Validators: []validator.Set{setvalidator.SizeAtMost(50), notEmptySet{"api_permissions",
@@ -168,7 +170,8 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "A PEM-encoded X.509 certificate (`-----BEGIN CERTIFICATE-----`, the public part only) to add " +
 					"to the application as a certificate credential. The migration tool signs in with the matching private key, " +
 					"which never passes through Terraform; only the certificate, which is public, is in state. Changing it replaces " +
-					"the certificate this resource added; certificates added by hand are left alone.",
+					"the certificate this resource added; certificates added by hand are left alone. Exactly one `CERTIFICATE` PEM " +
+					"block: a private key or any other block is a plan-time error. Default: none (no certificate).",
 				Validators: []validator.String{certificateValidator{}},
 			},
 			"client_certificate_thumbprint": schema.StringAttribute{
@@ -178,8 +181,10 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"client_secret_display_name": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString(defaultSecretDisplayName),
-				MarkdownDescription: "The secret's description as the portal shows it. Changing it rotates the secret.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 256)},
+				MarkdownDescription: fmt.Sprintf("The secret's description as the portal shows it. Default `%s`; 1 to 256 "+
+					"bytes (256 ASCII characters). Changing it rotates the secret. The provider recognises the secrets it made by "+
+					"this name (`untracked_client_secret_key_ids`).", defaultSecretDisplayName),
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 256)},
 			},
 			"client_secret_lifetime_days": schema.Int64Attribute{
 				Optional: true,
@@ -194,18 +199,21 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 			"client_secret_end_date": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("When the secret expires, as an RFC 3339 timestamp such as `2027-06-30T00:00:00Z`; "+
-					"in the future and at most %d days ahead. Conflicts with `client_secret_lifetime_days`. Changing it rotates the secret.",
+					"in the future and at most %d days ahead when a plan creates a secret. Conflicts with `client_secret_lifetime_days`. "+
+					"Default: none (`client_secret_lifetime_days` applies). Changing it rotates the secret.",
 					maxSecretLifetimeDays),
 				Validators: []validator.String{endDateValidator{}},
 			},
 			"rotate_when_changed": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Arbitrary values; any change rotates the secret in place. The new secret is created before " +
-					"the old one is removed. Use it with `time_rotating` to rotate on a schedule.",
+					"the old one is removed. Use it with `time_rotating` to rotate on a schedule. Any keys and string values; " +
+					"default: none.",
 			},
 			"client_secret_grace_period": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("0s"),
-				MarkdownDescription: "How long the replaced secret stays valid after a rotation, as a duration such as `24h`, so " +
+				MarkdownDescription: "How long the replaced secret stays valid after a rotation, as a duration of zero or more " +
+					"such as `90m`, `24h` or `168h` (Go's units, up to `h`: there is no `d`), so " +
 					"that the migration tool can switch to the new one. The new secret is always created first and confirmed to " +
 					"sign in before the old one is retired; the first apply after the grace period removes the old one. Default " +
 					"`0s`: removed by the rotating apply, once the new one signs in.",
@@ -234,7 +242,8 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "When creating, take over an application of the same `display_name` that this provider " +
 					"registered but no state holds (left by an apply that was interrupted after the application was made) " +
-					"instead of failing the plan with the import command. Default `false`.",
+					"instead of failing the plan with the import command. Only an application carrying this provider's tag, and only " +
+					"when exactly one has that name: one made by the wizard or by hand is never adopted, import it. Default `false`.",
 			},
 			"admin_consent_url": schema.StringAttribute{
 				Computed: true,
@@ -286,16 +295,31 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"steps": schema.ListNestedAttribute{
 				Computed: true,
-				MarkdownDescription: "What the last apply did, step by step, like the green checks of Auto Registration: " +
-					"`register_application`, `assign_permissions`, `grant_admin_consent`, `create_client_secret`. Each has a " +
-					"`status` (`succeeded`, `unchanged`, `skipped`, `failed`, `not_started`) and a `detail`.",
+				MarkdownDescription: "What the last apply did, step by step, like the green checks of Auto Registration, in " +
+					"the order the steps run: `register_application`, `assign_permissions`, `create_client_secret`, " +
+					"`grant_admin_consent` (the secret is made before consent, so a failed consent never loses it). Each has a " +
+					"`status` (`succeeded`, `unchanged`, `skipped`, `failed`, `not_started`), a `mark` and a `detail`.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"name":   schema.StringAttribute{Computed: true, MarkdownDescription: "The step."},
 					"status": schema.StringAttribute{Computed: true, MarkdownDescription: "Its result."},
+					"mark": schema.StringAttribute{Computed: true, MarkdownDescription: "The result at a glance: `✔` succeeded or " +
+						"unchanged, `✘` failed, `–` skipped, `·` not started."},
 					"detail": schema.StringAttribute{Computed: true, MarkdownDescription: "What happened, in words."},
 				}},
 			},
-			"timeouts": withTimeoutsValidator(timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})),
+			"result": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The last apply's result in one line, as the wizard ends: `Successfully Completed` when " +
+					"every step succeeded, was unchanged or was skipped; otherwise `Failed at <step>: <detail>` or " +
+					"`Not completed: <step> did not run.`",
+			},
+			"timeouts": withTimeoutsValidator(timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				CreateDescription: "How long a create may take, including waits for throttling and replication. Default `20m`. " + timeoutFormat,
+				ReadDescription:   "How long reading the registration may take, in every refresh and plan. Default `5m`. " + timeoutFormat,
+				UpdateDescription: "How long an update (a rotation, new permissions, consent) may take. Default `20m`. " + timeoutFormat,
+				DeleteDescription: "How long a destroy may take, the purge from deleted items included. Default `10m`. " + timeoutFormat +
+					" Taken from state: set it and apply before the destroy that needs it.",
+			})),
 		},
 	}
 }
@@ -547,12 +571,16 @@ func addTenantError(diags *diag.Diagnostics, summary string, err error) {
 	diags.AddError(summary, describeTenantError(err))
 }
 
+// timeoutFormat is the format every timeouts entry takes (timeoutsValidator enforces it).
+const timeoutFormat = "A positive duration such as `90s`, `30m` or `1h30m` (Go's duration format: units up to `h`, no `d`)."
+
 // withTimeoutsValidator adds timeoutsValidator to the framework's timeouts attribute.
 func withTimeoutsValidator(a schema.Attribute) schema.Attribute {
 	if o, ok := a.(schema.SingleNestedAttribute); ok {
 		o.Validators = append(o.Validators, timeoutsValidator{})
 		o.MarkdownDescription = "How long each operation may take, as durations such as \"10m\": `create` and `update` " +
-			"(default 20m), `read` (5m), `delete` (10m)."
+			"(default 20m), `read` (5m), `delete` (10m). Each must be a positive duration. Default: none (every operation " +
+			"takes its default)."
 		return o
 	}
 	return a

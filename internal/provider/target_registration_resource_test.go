@@ -185,11 +185,15 @@ func noApplicationLeft(e *emulator.Emulator, name string) resource.TestCheckFunc
 	}
 }
 
+// stepMarks are the marks users read beside each status.
+var stepMarks = map[string]string{"succeeded": "✔", "unchanged": "✔", "failed": "✘", "skipped": "–", "not_started": "·"}
+
+// stepsAll checks that every step, in the order they run, ended with status and its mark.
 func stepsAll(status string) knownvalue.Check {
 	var checks []knownvalue.Check
-	for _, name := range []string{"register_application", "assign_permissions", "grant_admin_consent", "create_client_secret"} {
+	for _, name := range []string{"register_application", "assign_permissions", "create_client_secret", "grant_admin_consent"} {
 		checks = append(checks, knownvalue.ObjectPartial(map[string]knownvalue.Check{
-			"name": knownvalue.StringExact(name), "status": knownvalue.StringExact(status),
+			"name": knownvalue.StringExact(name), "status": knownvalue.StringExact(status), "mark": knownvalue.StringExact(stepMarks[status]),
 		}))
 	}
 	return knownvalue.ListExact(checks)
@@ -208,6 +212,7 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 				Config: registrationConfig(e, name, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps"), stepsAll("succeeded")),
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("result"), knownvalue.StringExact("Successfully Completed")),
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("tenant_id"), knownvalue.StringExact(e.Seed().TenantID)),
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("client_secret"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("granted_permissions"), knownvalue.SetExact([]knownvalue.Check{
@@ -232,8 +237,8 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(2).AtMapKey("status"), knownvalue.StringExact("succeeded")),
-					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(3).AtMapKey("status"), knownvalue.StringExact("unchanged")),
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(3).AtMapKey("status"), knownvalue.StringExact("succeeded")),
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(2).AtMapKey("status"), knownvalue.StringExact("unchanged")),
 				},
 				Check: tenantHolds(e, name,
 					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
@@ -259,7 +264,7 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 				ImportStateVerify: true,
 				// The secret's value cannot be read back from Entra; steps
 				// describe an apply, and an import is none.
-				ImportStateVerifyIgnore: []string{"client_secret", "client_secret_key_id", "client_secret_expires_at", "steps", "permanently_delete_on_destroy"},
+				ImportStateVerifyIgnore: []string{"client_secret", "client_secret_key_id", "client_secret_expires_at", "steps", "result", "permanently_delete_on_destroy"},
 			},
 		},
 	})
@@ -289,7 +294,7 @@ func TestAccTargetRegistration_importByClientID(t *testing.T) {
 					return s.RootModule().Resources[resourceName].Primary.Attributes["client_id"], nil
 				},
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"client_secret", "client_secret_key_id", "client_secret_expires_at", "steps", "permanently_delete_on_destroy"},
+				ImportStateVerifyIgnore: []string{"client_secret", "client_secret_key_id", "client_secret_expires_at", "steps", "result", "permanently_delete_on_destroy"},
 			},
 		},
 	})
@@ -546,7 +551,7 @@ func TestAccTargetRegistration_rotateSecret(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(3).AtMapKey("status"), knownvalue.StringExact("succeeded")),
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(2).AtMapKey("status"), knownvalue.StringExact("succeeded")),
 				},
 				Check: resource.ComposeTestCheckFunc(keyOnlyInTenant, func(s *terraform.State) error {
 					if s.RootModule().Resources[resourceName].Primary.Attributes["client_secret_key_id"] == firstKey {

@@ -58,14 +58,16 @@ const (
 		"`client_credentials`, `token_tenant`, `admin_consent`, `user_mailbox`, `exchange_access`.\n\n" +
 		"By default a failed check is an error that stops the plan; with `fail_on_invalid = false` the report is " +
 		"returned for `check` blocks and outputs."
-	descEmail       = "The email address of any user of the target tenant, for example `adele.vance@contoso.com`."
-	descClientID    = "The Application (client) ID to validate (a GUID)."
-	descTenantID    = "The Directory (tenant) ID (a GUID) or a verified domain such as `contoso.onmicrosoft.com`."
-	descSecret      = "The client secret value (not its ID). Exactly one of `client_secret` and `client_certificate` is required."
-	descCertificate = "The certificate with its private key, used instead of `client_secret`: PEM (the certificate, then its PKCS#8 or PKCS#1 key), or a PKCS#12 (.pfx) file as base64."
-	descCertPass    = "The password of an encrypted PKCS#8 key or of the PKCS#12 file in `client_certificate`."
+	descEmail       = "The email address of any user of the target tenant, for example `adele.vance@contoso.com`: a bare address (no display name) whose domain is a DNS name; checked at plan time."
+	descClientID    = "The Application (client) ID to validate: a GUID, checked at plan time."
+	descTenantID    = "The Directory (tenant) ID (a GUID) or a verified domain such as `contoso.onmicrosoft.com`, checked at plan time. Not taken from the provider block: the application validated may be another than the provider's."
+	descSecret      = "The client secret value (not its ID). Exactly one of `client_secret` and `client_certificate` is required; no default."
+	descCertificate = "The certificate with its private key, used instead of `client_secret`: PEM (the certificate, then its PKCS#8 or PKCS#1 key), or a PKCS#12 (.pfx) file as base64. The key must be RSA. No default."
+	descCertPass    = "The password of an encrypted PKCS#8 key or of the PKCS#12 file in `client_certificate`. Only with `client_certificate` (an error otherwise); default: none (an unencrypted key)."
 	descRequired    = "The permissions the migration tool needs, in the shape of `stellar_target_registration.api_permissions`. " +
-		"Defaults to the mailbox migration set. Only application permissions can be checked: an app-only token carries no delegated ones."
+		"Defaults to the mailbox migration set. Only application permissions can be checked: an app-only token carries no delegated ones. " +
+		"An empty list is an error. When the provider has credentials of its own, names are looked up in the tenant's catalogue " +
+		"of each API when the validation runs, so a misspelt name is an error with close matches."
 	descFailOnInvalid = "Whether a failed check is an error (default `true`). Set `false` to read the report in `check` blocks or outputs."
 	descValid         = "True when every check passed or was skipped."
 	descChecks        = "Every check, in order, with `name`, `status` (`passed`, `failed`, `skipped`), `detail`, `fix` and `code` (the AADSTS or Graph error code)."

@@ -34,8 +34,8 @@ func (d *TargetValidationDataSource) Metadata(_ context.Context, req datasource.
 func validationPermissionAttributes(computed bool) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"api":         schema.StringAttribute{Required: !computed, Computed: computed, MarkdownDescription: "The API: `microsoft_graph`, `exchange_online` or an application ID.", Validators: stringValidators(!computed, apiNameValidator{})},
-		"application": schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Application permissions by name.", Validators: setValidators(!computed, permissionNamesValidator{})},
-		"delegated":   schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Delegated permissions by name (not checked: app-only tokens carry none).", Validators: setValidators(!computed, permissionNamesValidator{})},
+		"application": schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Application permissions by name, case-sensitive, for example `Mail.ReadWrite`; an empty or blank name is an error. Default: none.", Validators: setValidators(!computed, permissionNamesValidator{})},
+		"delegated":   schema.SetAttribute{Optional: !computed, Computed: computed, ElementType: types.StringType, MarkdownDescription: "Delegated permissions by name (not checked: app-only tokens carry none). Default: none.", Validators: setValidators(!computed, permissionNamesValidator{})},
 	}
 }
 

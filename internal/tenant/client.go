@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
@@ -61,6 +63,20 @@ type Client struct {
 
 	mu        sync.Mutex
 	catalogue map[string]*ServicePrincipal // resource appId -> its service principal
+
+	// lastLag is when a call last met replication lag (UnixNano; 0: never), so that an
+	// apply knows whether the tenant is replicating slowly right now.
+	lastLag atomic.Int64
+}
+
+// noteLag records that a call met replication lag.
+func (c *Client) noteLag() { c.lastLag.Store(time.Now().UnixNano()) }
+
+// SawReplicationLagSince reports whether a call of this client met replication lag (an
+// object written moments before not yet visible to the replica that served it) at or after t.
+func (c *Client) SawReplicationLagSince(t time.Time) bool {
+	last := c.lastLag.Load()
+	return last != 0 && !time.Unix(0, last).Before(t)
 }
 
 // New builds a Graph client. It makes no network call.

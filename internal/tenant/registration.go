@@ -25,7 +25,7 @@ func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (
 		}
 		appID = app.AppID
 	}
-	sp := "/servicePrincipals(appId='" + url.PathEscape(strings.ReplaceAll(appID, "'", "''")) + "')"
+	sp := spByAppID(appID)
 	answers, err := c.batch(ctx, op, []batchItem{
 		{id: "application", method: "GET", url: "/applications/" + url.PathEscape(objectID) + "?$select=" + strings.Join(appSelect, ",")},
 		{id: "servicePrincipal", method: "GET", url: sp + "?$select=" + strings.Join(spSelect, ",")},

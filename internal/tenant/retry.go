@@ -50,6 +50,7 @@ func (c *Client) untilReplicated(ctx context.Context, call func() error, lagging
 		if err == nil || !errors.As(err, &te) || !lagging(te) {
 			return err
 		}
+		c.noteLag()
 		if time.Since(start)+delay > c.backoff.Timeout {
 			tflog.Warn(ctx, "giving up waiting for Entra replication", map[string]any{"op": te.Op, "status": te.Status, "code": te.Code, "waited": time.Since(start).Round(time.Millisecond).String()})
 			return fmt.Errorf("%w (still failing after %s of waiting for Entra replication)", err, time.Since(start).Round(time.Second))
