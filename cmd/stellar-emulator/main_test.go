@@ -240,3 +240,49 @@ func TestRoutesFlag(t *testing.T) {
 		t.Fatalf("stdout:\n%s", stdout.String())
 	}
 }
+
+// TestTenantsAndStateFile: -tenants serves several tenants and prints each with its people
+// and roles (no password, no secret without -show-secret); -state-file keeps the directory's
+// dump, rewritten on SIGUSR1, until the emulator stops.
+func TestTenantsAndStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	var stdout, stderr bytes.Buffer
+	stop := make(chan os.Signal, 2)
+	stop <- syscall.SIGUSR1 // writes the state file, then the emulator goes on
+	stop <- syscall.SIGTERM
+	if code := run([]string{"-tenants", "2", "-state-file", path, "-bootstrap-secret", "cmd-secret"}, &stdout, &stderr, stop); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"Tenant: Contoso " + emulator.SeedTenantID, "Tenant: Fabrikam ", "admin@fabrikam.com", "Global Administrator",
+		"no.mailbox@contoso.com", "no directory role, no mailbox", "State file: " + path, "state written to " + path} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{emulator.SeedUserPassword, "cmd-secret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("stdout shows %q without -show-secret", secret)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st emulator.State
+	if err := json.Unmarshal(b, &st); err != nil || len(st.Tenants) != 2 || st.Tenants[1].DefaultDomain != "fabrikam.com" {
+		t.Fatalf("state file: %v %s", err, b)
+	}
+
+	stdout.Reset()
+	stop <- syscall.SIGTERM
+	if code := run([]string{"-show-secret", "-bootstrap-secret", "cmd-secret"}, &stdout, &stderr, stop); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, emulator.SeedUserPassword) || !strings.Contains(out, "secret cmd-secret") {
+		t.Errorf("-show-secret does not show the password and secret:\n%s", out)
+	}
+	if code := run([]string{"-tenants", "0"}, &stdout, &stderr, make(chan os.Signal)); code != 2 {
+		t.Errorf("-tenants 0: exit %d, want 2", code)
+	}
+}

@@ -117,6 +117,24 @@ func RoundTrips(reqs []emulator.Request) int {
 
 func end(r emulator.Request) time.Time { return r.Time.Add(r.Duration) }
 
+// Timeline lists the round trips of one command in the order they started, with their start
+// and end relative to the first: which calls overlapped and which waited for another. For
+// commands of a few requests (-v with -n 1); a large N prints hundreds of lines.
+func Timeline(reqs []emulator.Request) []string {
+	top := topLevel(reqs)
+	if len(top) == 0 {
+		return nil
+	}
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Time.Before(top[j].Time) })
+	first := top[0].Time
+	out := make([]string, 0, len(top))
+	for _, r := range top {
+		out = append(out, fmt.Sprintf("%6d-%6d ms  %s %s", r.Time.Sub(first).Milliseconds(), end(r).Sub(first).Milliseconds(),
+			r.Method, guid.ReplaceAllString(r.Path, "{id}")))
+	}
+	return out
+}
+
 // SignIns counts the sign-ins (token requests) among one terraform command's requests, and
 // how many of them were idle: followed by no Graph request before the next sign-in or the end
 // of the command. The provider signs in when it is configured, once per walk, so an idle

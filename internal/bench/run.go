@@ -305,6 +305,11 @@ func (r *runner) terraform(ctx context.Context, e *emulator.Emulator, dir string
 		for _, line := range Mix(reqs) {
 			fmt.Fprintf(r.opts.Progress, "    %s\n", line)
 		}
+		if len(reqs) <= 40 {
+			for _, line := range Timeline(reqs) {
+				fmt.Fprintf(r.opts.Progress, "    %s\n", line)
+			}
+		}
 	}
 	return reqs, wall, nil
 }

@@ -25,9 +25,10 @@ type CloudProfile struct {
 // cloud is a profile with the values only the discovery documents show.
 type cloud struct {
 	CloudProfile
-	instanceName string // cloud_instance_name of the OpenID configuration and user realm
-	aadGraphHost string // cloud_graph_host_name: the retired Azure AD Graph's host
-	regionScope  string // tenant_region_scope
+	instanceName string   // cloud_instance_name of the OpenID configuration and user realm
+	aadGraphHost string   // cloud_graph_host_name: the retired Azure AD Graph's host
+	regionScope  string   // tenant_region_scope
+	arm          armCloud // Azure Resource Manager's audiences and endpoint metadata (arm.go)
 }
 
 // clouds are the profiles, by the names azuread's `environment` takes (aliases included). The
@@ -39,19 +40,19 @@ type cloud struct {
 var clouds = map[string]cloud{
 	"global": {
 		CloudProfile: CloudProfile{Name: "global", LoginHost: "login.microsoftonline.com", GraphHost: "graph.microsoft.com", GraphResource: GraphResource, ExchangeResource: ExchangeResource},
-		instanceName: "microsoftonline.com", aadGraphHost: "graph.windows.net", regionScope: "NA",
+		instanceName: "microsoftonline.com", aadGraphHost: "graph.windows.net", regionScope: "NA", arm: armGlobal,
 	},
 	"usgovernment": {
 		CloudProfile: CloudProfile{Name: "usgovernment", LoginHost: "login.microsoftonline.us", GraphHost: "graph.microsoft.us", GraphResource: "https://graph.microsoft.us", ExchangeResource: "https://outlook.office365.us"},
-		instanceName: "microsoftonline.us", aadGraphHost: "graph.windows.net", regionScope: "USGov",
+		instanceName: "microsoftonline.us", aadGraphHost: "graph.windows.net", regionScope: "USGov", arm: armUSGovernment,
 	},
 	"dod": {
 		CloudProfile: CloudProfile{Name: "dod", LoginHost: "login.microsoftonline.us", GraphHost: "dod-graph.microsoft.us", GraphResource: "https://dod-graph.microsoft.us", ExchangeResource: "https://outlook-dod.office365.us"},
-		instanceName: "microsoftonline.us", aadGraphHost: "graph.windows.net", regionScope: "USGov",
+		instanceName: "microsoftonline.us", aadGraphHost: "graph.windows.net", regionScope: "USGov", arm: armUSGovernment,
 	},
 	"china": {
 		CloudProfile: CloudProfile{Name: "china", LoginHost: "login.chinacloudapi.cn", GraphHost: "microsoftgraph.chinacloudapi.cn", GraphResource: "https://microsoftgraph.chinacloudapi.cn", ExchangeResource: "https://partner.outlook.cn"},
-		instanceName: "chinacloudapi.cn", aadGraphHost: "graph.chinacloudapi.cn", regionScope: "AS",
+		instanceName: "chinacloudapi.cn", aadGraphHost: "graph.chinacloudapi.cn", regionScope: "AS", arm: armChina,
 	},
 }
 
@@ -142,6 +143,10 @@ func (s *store) applyCloud(c cloud) {
 	for _, sp := range s.sps {
 		if uri, ok := uris[sp.appID]; ok {
 			sp.resourceURIs, sp.audience = []string{uri}, uri
+		}
+		if sp.appID == AzureServiceManagementAppID {
+			// ARM's tokens carry the resource URI as asked for: no fixed audience.
+			sp.resourceURIs = trimSlashes(c.arm.audiences)
 		}
 	}
 }

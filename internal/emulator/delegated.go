@@ -23,6 +23,10 @@ const (
 	GraphCLIClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 )
 
+// azureCLIARMScopes are the Azure Resource Manager scopes of an Azure CLI token: its one
+// delegated permission, user_impersonation, which az's ARM tokens carry.
+var azureCLIARMScopes = []string{armUserImpersonation.Value}
+
 // azureCLIGraphScopes are the Microsoft Graph scopes of an Azure CLI token. Microsoft
 // pre-authorizes them for its client; users cannot add to them. No primary source lists them
 // (sign-in.md, open question 1): this set is the emulator's assumption, enough to register an
@@ -34,8 +38,9 @@ var azureCLIGraphScopes = []string{"Application.ReadWrite.All", "AppRoleAssignme
 type publicClient struct {
 	appID, name string
 	sp          *servicePrincipal
-	// preauthorized Graph scopes (Azure CLI); nil means consent: per person or for all.
-	preauthorized []string
+	// preauthorized scopes by resource appId (Azure CLI); nil means consent: per person or
+	// for all.
+	preauthorized map[string][]string
 }
 
 // firstPartyPublicClients are the Microsoft clients the emulator knows.
@@ -52,7 +57,7 @@ func (s *store) publicClientFor(clientID, tenant string, v view) (publicClient, 
 	if sp != nil && sp.ownerTenant == microsoftServicesTenantID {
 		pc := publicClient{appID: sp.appID, name: sp.displayName, sp: sp}
 		if strings.EqualFold(clientID, AzureCLIClientID) {
-			pc.preauthorized = azureCLIGraphScopes
+			pc.preauthorized = map[string][]string{GraphAppID: azureCLIGraphScopes, AzureServiceManagementAppID: azureCLIARMScopes}
 		}
 		return pc, nil
 	}
@@ -77,6 +82,7 @@ type scopeRequest struct {
 	isDefault bool
 	requested []string // as sent, for the response's scope field
 	wantsOIDC []string
+	aud       string // the aud claim of its token (store.audienceFor)
 }
 
 // parseUserScopes reads a delegated scope list: "https://graph.microsoft.com/X" or "X" (a
@@ -115,6 +121,7 @@ func (s *store) parseUserScopes(scope string, v view) (scopeRequest, *aadError) 
 	if req.resource = s.resourceSP(resource, v); req.resource == nil {
 		return req, errResourceNotFound(resource, s.displayName)
 	}
+	req.aud = s.audienceFor(req.resource, resource)
 	for _, val := range req.values {
 		if req.resource.scope(val) == nil {
 			return req, errScopeNotOnResource(val, req.resource.displayName)
@@ -138,10 +145,8 @@ func (sp *servicePrincipal) scope(value string) *PermissionScope {
 func (s *store) grantedScopes(pc publicClient, u *user, res *servicePrincipal) map[string]bool {
 	out := map[string]bool{}
 	if pc.preauthorized != nil {
-		if strings.EqualFold(res.appID, GraphAppID) {
-			for _, sc := range pc.preauthorized {
-				out[sc] = true
-			}
+		for _, sc := range pc.preauthorized[res.appID] {
+			out[sc] = true
 		}
 		return out
 	}
@@ -261,18 +266,30 @@ func (e *Emulator) issueDelegated(r *http.Request, tenant, grant string, form ur
 			in.scope = form.Get("scope")
 		}
 	default: // password
-		in, aerr = e.passwordSignIn(form, clientID)
+		in, aerr = e.passwordSignIn(form, clientID, isCommonTenant(tenant))
 	}
 	if aerr != nil {
 		return nil, aerr
 	}
-	return e.userTokenResponse(r, tenant, in, grant == "password" || grant == "refresh_token")
+	te := e
+	if isCommonTenant(tenant) {
+		// organizations and common find the tenant from the account (tenants.go).
+		te, _ = e.tenantOfUser(in.userID)
+	}
+	return te.userTokenResponse(r, tenant, in, grant == "password" || grant == "refresh_token")
 }
 
-func (e *Emulator) passwordSignIn(form url.Values, clientID string) (userSignIn, *aadError) {
-	e.store.mu.Lock()
-	u := e.store.userByIDOrUPN(form.Get("username"))
-	e.store.mu.Unlock()
+// passwordSignIn checks a username and password; anyTenant: in whichever tenant has the
+// account (a multi-tenant alias), else in this one.
+func (e *Emulator) passwordSignIn(form url.Values, clientID string, anyTenant bool) (userSignIn, *aadError) {
+	var u *user
+	if anyTenant {
+		_, u = e.tenantOfUser(form.Get("username"))
+	} else {
+		e.store.mu.Lock()
+		u = e.store.userByIDOrUPN(form.Get("username"))
+		e.store.mu.Unlock()
+	}
 	if u == nil || u.password != form.Get("password") {
 		return userSignIn{}, errBadPassword()
 	}
@@ -303,7 +320,7 @@ func (e *Emulator) userTokenResponse(r *http.Request, tenant string, in userSign
 		return nil, aerr
 	}
 	granted := s.grantedScopes(pc, u, req.resource)
-	access, err := e.signUserToken(pc, u, req.resource, granted, now)
+	access, err := e.signUserToken(pc, u, req.aud, granted, now)
 	if err != nil {
 		return nil, errTokenIssuance()
 	}
@@ -331,7 +348,7 @@ func (e *Emulator) userTokenResponse(r *http.Request, tenant string, in userSign
 // responseScope lists what was granted, resource-qualified, plus what was asked for, so that
 // MSAL finds no requested scope declined.
 func responseScope(req scopeRequest, granted map[string]bool) string {
-	prefix := strings.TrimSuffix(req.resource.audience, "/")
+	prefix := strings.TrimSuffix(req.aud, "/")
 	if prefix == "" {
 		prefix = req.resource.appID
 	}
@@ -361,12 +378,8 @@ func responseScope(req scopeRequest, granted map[string]bool) string {
 }
 
 // signUserToken mints a v1.0 delegated access token: scp, wids, the person's ids.
-func (e *Emulator) signUserToken(pc publicClient, u *user, res *servicePrincipal, granted map[string]bool, now time.Time) (string, error) {
+func (e *Emulator) signUserToken(pc publicClient, u *user, aud string, granted map[string]bool, now time.Time) (string, error) {
 	s := e.store
-	aud := res.audience
-	if aud == "" {
-		aud = res.appID
-	}
 	var scp []string
 	for sc := range granted {
 		scp = append(scp, sc)

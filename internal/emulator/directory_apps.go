@@ -27,6 +27,8 @@ type applicationChange struct {
 	props map[string]json.RawMessage
 	// owner is the person who registers the application and so owns it; "" for none.
 	owner string
+	// bound are the owners a create names in owners@odata.bind (user or service principal ids).
+	bound []string
 }
 
 // keyCredentialChange is one entry of a keyCredentials update: a new certificate, or (cert
@@ -82,10 +84,11 @@ func (s *store) createApplication(appID string, c applicationChange, v view) (*a
 	if s.appByAppID(appID, view{all: true}) != nil {
 		return nil, newGraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Another object with the same value for property appId already exists.")
 	}
-	a := &application{id: newGUID(), appID: appID, signInAudience: "AzureADMyOrg", created: v.now, visibleAt: v.visibleAt, props: map[string]json.RawMessage{}}
-	if c.owner != "" {
-		a.owners = []string{c.owner}
+	owners, err := s.checkOwners(c.owner, c.bound, v)
+	if err != nil {
+		return nil, err
 	}
+	a := &application{id: newGUID(), appID: appID, signInAudience: "AzureADMyOrg", created: v.now, visibleAt: v.visibleAt, props: map[string]json.RawMessage{}, owners: owners}
 	if err := s.applyApplicationChange(a, c, v); err != nil {
 		return nil, err
 	}

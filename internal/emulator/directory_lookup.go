@@ -77,7 +77,12 @@ func (s *store) spByAppID(appID string, v view) *servicePrincipal {
 }
 
 // resourceSP finds the service principal a token request names by appId or identifier URI.
+// The emulator's own URL names Microsoft Graph: its endpoint metadata gives the URL as
+// microsoftGraphResourceId.
 func (s *store) resourceSP(resource string, v view) *servicePrincipal {
+	if s.ownURL != nil && s.ownURL(resource) {
+		return s.spByAppID(GraphAppID, v)
+	}
 	r := strings.TrimSuffix(strings.ToLower(resource), "/")
 	for _, sp := range s.sps {
 		if !v.sees(sp.visibleAt) {
@@ -87,12 +92,28 @@ func (s *store) resourceSP(resource string, v view) *servicePrincipal {
 			return sp
 		}
 		for _, u := range sp.resourceURIs {
-			if strings.EqualFold(u, r) {
+			if strings.EqualFold(strings.TrimSuffix(u, "/"), r) {
 				return sp
 			}
 		}
 	}
 	return nil
+}
+
+// audienceFor is the aud claim of a token for sp asked for by the resource URI requested: a
+// fixed audience where Entra has one (Microsoft Graph's, Exchange Online's); else, as for
+// Azure Resource Manager, the URI as asked for; else the appId. A token asked for by the
+// emulator's own URL carries that URL, which Graph and ARM both accept.
+func (s *store) audienceFor(sp *servicePrincipal, requested string) string {
+	switch {
+	case s.ownURL != nil && s.ownURL(requested):
+		return requested
+	case sp.audience != "":
+		return sp.audience
+	case len(sp.resourceURIs) > 0 && !strings.EqualFold(requested, sp.appID):
+		return requested
+	}
+	return sp.appID
 }
 
 func (s *store) userByIDOrUPN(key string) *user {

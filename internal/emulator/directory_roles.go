@@ -22,6 +22,19 @@ var roleNames = map[string]string{
 	RoleCloudApplicationAdministrator: "Cloud Application Administrator",
 }
 
+// RoleNames are the display names of directory roles given by template ID ("Global
+// Administrator"); an unknown ID stands for itself.
+func RoleNames(templateIDs []string) []string {
+	out := make([]string, len(templateIDs))
+	for i, id := range templateIDs {
+		out[i] = id
+		if n, ok := roleNames[id]; ok {
+			out[i] = n
+		}
+	}
+	return out
+}
+
 // Roles a delegated caller needs, per kind of write (the "least privileged roles" of each
 // Graph API page). Reading the directory needs no role: members may read it by default. The
 // tenant keeps Entra's default "Users can register applications: Yes": any member may

@@ -16,6 +16,8 @@ type servicePrincipalChange struct {
 	displayName *string
 	appID       *string // echoed back; must equal the principal's own
 	props       map[string]json.RawMessage
+	// bound are the owners a create names in owners@odata.bind.
+	bound []string
 }
 
 // side says which end of an assignment a path starts from: the resource
@@ -64,6 +66,12 @@ func (s *store) createServicePrincipal(appID string, v view) (*servicePrincipal,
 
 // createServicePrincipalOwned creates it with owner (a person's object id, "" for none).
 func (s *store) createServicePrincipalOwned(appID, owner string, v view) (*servicePrincipal, error) {
+	return s.createServicePrincipalWith(appID, owner, servicePrincipalChange{}, v)
+}
+
+// createServicePrincipalWith creates it owned by owner (a person's object id, "" for none)
+// and the owners c binds, with the properties c sets.
+func (s *store) createServicePrincipalWith(appID, owner string, c servicePrincipalChange, v view) (*servicePrincipal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Uniqueness is enforced where the write lands, so a principal still replicating
@@ -75,12 +83,16 @@ func (s *store) createServicePrincipalOwned(appID, owner string, v view) (*servi
 	if app == nil {
 		return nil, errNoBackingApplication(appID)
 	}
+	owners, err := s.checkOwners(owner, c.bound, v)
+	if err != nil {
+		return nil, err
+	}
 	sp := &servicePrincipal{
 		id: newGUID(), appID: app.appID, displayName: app.displayName, appDisplayName: app.displayName,
-		ownerTenant: s.tenantID, created: v.now, visibleAt: v.visibleAt,
+		ownerTenant: s.tenantID, created: v.now, visibleAt: v.visibleAt, owners: owners,
 	}
-	if owner != "" {
-		sp.owners = []string{owner}
+	if err := sp.apply(c); err != nil {
+		return nil, err
 	}
 	s.sps[sp.id] = sp
 	return sp.clone(), nil
@@ -128,6 +140,17 @@ func (s *store) updateServicePrincipal(r ref, c servicePrincipalChange, v view) 
 	if c.appID != nil && !strings.EqualFold(*c.appID, sp.appID) {
 		return errReadOnly("appId")
 	}
+	cp := sp.clone()
+	if err := cp.apply(c); err != nil {
+		return err
+	}
+	*sp = *cp
+	return nil
+}
+
+// apply sets c's display name and properties on sp, stopping at the first value it rejects:
+// an update applies it to a copy.
+func (sp *servicePrincipal) apply(c servicePrincipalChange) error {
 	if c.displayName != nil {
 		if strings.TrimSpace(*c.displayName) == "" {
 			return errInvalidValue("displayName", "ServicePrincipal")

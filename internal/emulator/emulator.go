@@ -23,7 +23,7 @@ import (
 
 // Options configure an emulator. The zero value is a usable emulator on a random local port.
 type Options struct {
-	Addr            string        // default "127.0.0.1:0"
+	Addr            string        // default "127.0.0.1:0" ("127.0.0.1:443" in hosts mode)
 	CADir           string        // if set: load ca.pem/ca-key.pem there, or create them, so the CA survives restarts
 	BootstrapSecret string        // default: random
 	Latency         time.Duration // added to every request
@@ -36,6 +36,18 @@ type Options struct {
 	// OnRequest, if set, is called after each request is served (also for batch items),
 	// e.g. to print a request log as it happens. It must not block.
 	OnRequest func(Request)
+	// Tenants is how many tenants the emulator serves (0 or 1: one, Contoso). Each has its
+	// own seed (bootstrap application, users); all share the URL, the token service and Graph,
+	// which answer from the tenant a request names or its token is from (tenants.go).
+	Tenants int
+	// StateFile, if set, is where the directory's state (State) is written as JSON,
+	// atomically, after every request that may change it and on Close (statefile.go).
+	StateFile string
+	// Hosts is hosts mode: the emulator stands in for the cloud's real hosts, which a
+	// hosts-file entry points at it (hosts.go). Its certificate also covers the cloud's
+	// Azure Resource Manager host, it listens on 127.0.0.1:443 unless Addr says otherwise,
+	// and AuthorityHost and GraphEndpoint name the real hosts.
+	Hosts bool
 }
 
 // Emulator is a running tenant emulator. Its methods are safe for concurrent use.
@@ -48,6 +60,8 @@ type Emulator struct {
 	srv      *http.Server
 	listener net.Listener
 	serveErr chan error
+	// hostsMode: Options.Hosts (hosts.go).
+	hostsMode bool
 
 	signer    *signer
 	store     *store
@@ -57,8 +71,15 @@ type Emulator struct {
 	portal    *Portal
 	sessions  *sessions
 	onRequest func(Request)
-	// oidc holds the emulator's own OIDC issuers and CI runs (oidcissuer.go); ready as zero.
-	oidc oidcIssuers
+	// oidc holds the emulator's own OIDC issuers and CI runs (oidcissuer.go), shared by the
+	// tenants.
+	oidc *oidcIssuers
+
+	// tenants are the tenants served, this one first; root is set on the views of the other
+	// tenants (tenants.go) and names the emulator they belong to.
+	tenants []*Emulator
+	root    *Emulator
+	state   *stateFile // nil without Options.StateFile
 
 	cloud      cloud
 	identities *identityHost // the emulated Azure host's managed identities
@@ -74,10 +95,7 @@ type Emulator struct {
 // Start serves a fresh seeded tenant over HTTPS with its own CA and returns once it accepts
 // connections.
 func Start(opts Options) (*Emulator, error) {
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
+	addr := listenAddr(opts)
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("emulator address %q: %w", addr, err)
@@ -97,7 +115,7 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, fmt.Errorf("emulator CA: %w", err)
 	}
 	// The cloud's own host names too, for clients that reach the emulator by them.
-	leaf, err := ca.leaf(host, cl.hostNames()...)
+	leaf, err := ca.leaf(host, certificateNames(cl, opts.Hosts)...)
 	if err != nil {
 		return nil, fmt.Errorf("emulator certificate: %w", err)
 	}
@@ -106,7 +124,7 @@ func Start(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 
-	e := &Emulator{cloud: cl, identities: newIdentityHost(), ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, sessions: newSessions(), serveErr: make(chan error, 1), onRequest: opts.OnRequest}
+	e := &Emulator{cloud: cl, identities: newIdentityHost(), ca: ca, signer: sg, faults: newFaultSet(), log: &requestLog{}, sessions: newSessions(), serveErr: make(chan error, 1), onRequest: opts.OnRequest, oidc: &oidcIssuers{}}
 	e.latency.Store(int64(opts.Latency))
 	e.lag.Store(int64(opts.ReplicationLag))
 	for _, f := range faults {
@@ -118,6 +136,7 @@ func Start(opts Options) (*Emulator, error) {
 
 	e.store, e.seed = newSeededStore(opts.BootstrapSecret)
 	e.store.applyCloud(cl)
+	e.store.ownURL = e.isOwnURL
 	e.portal = &Portal{e: e}
 
 	if e.client, err = clientTrusting(ca.cert); err != nil {
@@ -138,6 +157,17 @@ func Start(opts Options) (*Emulator, error) {
 	}
 	e.listener = ln
 	e.url = "https://" + urlHost(tcpAddr)
+	if err := e.setHostsMode(opts.Hosts, urlHost(tcpAddr)); err != nil {
+		ln.Close()
+		e.cleanup()
+		return nil, err
+	}
+	e.addTenants(opts.Tenants, opts.BootstrapSecret)
+	if err := e.openStateFile(opts.StateFile); err != nil {
+		ln.Close()
+		e.cleanup()
+		return nil, err
+	}
 	e.srv = &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -228,6 +258,9 @@ func (e *Emulator) SetReplicationLag(d time.Duration) { e.lag.Store(int64(d)) }
 
 // Close stops the server and removes temporary files. It is safe to call more than once.
 func (e *Emulator) Close() error {
+	if e.root != nil {
+		return nil // a tenant's view: the emulator it belongs to closes
+	}
 	e.closeOnce.Do(func() {
 		// Shutdown alone would wait for every client's idle HTTP/2 connection to honour
 		// GOAWAY, a second each; waiting only for requests in flight and then closing
@@ -250,6 +283,12 @@ func (e *Emulator) Close() error {
 			err = errors.Join(err, serr)
 		}
 		e.client.CloseIdleConnections()
+		if e.state != nil {
+			e.state.mu.Lock()
+			saveErr := e.state.err
+			e.state.mu.Unlock()
+			err = errors.Join(err, saveErr, e.writeState())
+		}
 		e.cleanup()
 		e.closeErr = err
 	})
@@ -264,7 +303,7 @@ func (e *Emulator) cleanup() {
 
 // visibleAt is when an object created now becomes visible to other reads.
 func (e *Emulator) visibleAt(now time.Time) time.Time {
-	return now.Add(time.Duration(e.lag.Load()))
+	return now.Add(time.Duration(e.top().lag.Load()))
 }
 
 // ServeHTTP serves a request: latency, injected faults, the route table; then the answer goes
@@ -315,6 +354,9 @@ func (e *Emulator) serve(buf *bufferedResponse, r *http.Request, batch *requestI
 	if hit {
 		info.afterAnswer(f)
 	}
+	if batch == nil && mayWrite(r.Method) {
+		e.top().saveState()
+	}
 	e.logRequest(r, buf, start, info)
 	return info
 }
@@ -361,19 +403,23 @@ func bearerAudience(r *http.Request) string {
 	return jwt.str("aud")
 }
 
-// route serves a request by the route table: Graph under /v1.0, the token service elsewhere.
+// route serves a request by the route table: Graph under /v1.0 and /beta, the token service
+// elsewhere.
 func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if p == "/v1.0" || strings.HasPrefix(p, "/v1.0/") {
+	if isGraphPath(p) {
 		e.serveGraph(w, r)
 		return
 	}
 	m, err := findRoute(r.Method, splitPath(p))
 	switch {
+	case err == nil && m.arm != nil:
+		e.serveARM(w, r, m)
 	case err == nil && m.identity != nil && m.wrongMethod:
 		writeAADError(w, r, errMethodNotAllowed(r.Method))
 	case err == nil && m.identity != nil:
-		m.identity(e, w, r, m.refs["{tenant}"].value)
+		seg := m.refs["{tenant}"].value
+		m.identity(e.forTenant(seg), w, r, seg)
 	default:
 		e.serveUnknown(w, r)
 	}
@@ -387,6 +433,10 @@ func (e *Emulator) serveUnknown(w http.ResponseWriter, r *http.Request) {
 	if len(segs) > 1 && looksLikeTenant(segs[0]) {
 		// Emulator's wording: Entra answers unknown paths with an HTML page.
 		writeOAuthError(w, r, http.StatusNotFound, "invalid_request", "The token service has no endpoint "+r.URL.Path+".")
+		return
+	}
+	if isARMPath(r) {
+		e.serveARMUnknown(w, r)
 		return
 	}
 	writeGraphError(w, r, newGraphError(http.StatusBadRequest, "BadRequest", "Invalid version: "+segs[0]))

@@ -29,6 +29,7 @@ var (
 	permGrantRead  = []string{"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 	permGrantWrite = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 	permUserRead   = []string{"User.Read.All", "User.ReadBasic.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
+	permMe         = append([]string{"User.Read", "User.ReadWrite"}, permUserRead...)
 	permOrgRead    = []string{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 	permMailbox    = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
 )
@@ -72,7 +73,7 @@ type reply struct {
 	body   map[string]any
 }
 
-// serveGraph authenticates a /v1.0 request, routes it, checks the route's permissions and
+// serveGraph authenticates a /v1.0 (or /beta) request, routes it, checks the route's permissions and
 // writes what its handler returns, in Graph's shapes.
 func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rep, err := e.handleGraph(r)
@@ -90,6 +91,9 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) handleGraph(r *http.Request) (reply, error) {
+	if t := e.tenantOfToken(r.Header.Get("Authorization")); t != e {
+		return t.handleGraph(r) // Graph answers from the token's tenant (tenants.go)
+	}
 	now := time.Now().UTC()
 	g := &graphReq{e: e, r: r, view: view{now: now, visibleAt: e.visibleAt(now)}}
 	who, err := e.authenticate(r, now)
@@ -174,8 +178,9 @@ func (e *Emulator) tokenProblem(jwt *parsedJWT, now time.Time) string {
 	if !okExp || now.After(time.Unix(exp, 0).Add(clockSkew)) || now.Before(time.Unix(nbf, 0).Add(-clockSkew)) {
 		return "Access token has expired or is not yet valid."
 	}
-	// Graph accepts only its own cloud's resource URI: a token for another cloud's Graph fails.
-	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), e.cloud.GraphResource) && !strings.EqualFold(aud, GraphAppID) {
+	// Graph accepts only its own cloud's resource URI (or the emulator's URL, which its
+	// endpoint metadata names as Graph's): a token for another cloud's Graph fails.
+	if aud := jwt.str("aud"); !strings.EqualFold(strings.TrimSuffix(aud, "/"), e.cloud.GraphResource) && !strings.EqualFold(aud, GraphAppID) && !e.isOwnURL(aud) {
 		return "Access token validation failure. Invalid audience."
 	}
 	if iss := jwt.str("iss"); iss != "https://sts.windows.net/"+e.store.tenantID+"/" {
@@ -241,7 +246,7 @@ func (g *graphReq) entity(status int, context string, v map[string]any) (reply, 
 	if err != nil {
 		return reply{}, err
 	}
-	out["@odata.context"] = g.e.graphMetadataURL() + context + g.query.selectSuffix() + "/$entity"
+	out["@odata.context"] = g.metadataURL() + context + g.query.selectSuffix() + "/$entity"
 	return reply{status: status, body: out}, nil
 }
 
@@ -262,7 +267,7 @@ func (g *graphReq) collection(context, typeName string, items []map[string]any) 
 		}
 		values = append(values, p)
 	}
-	return reply{status: http.StatusOK, body: map[string]any{"@odata.context": g.e.graphMetadataURL() + context + g.query.selectSuffix(), "value": values}}, nil
+	return reply{status: http.StatusOK, body: map[string]any{"@odata.context": g.metadataURL() + context + g.query.selectSuffix(), "value": values}}, nil
 }
 
 // readObject reads the JSON object body of a POST or PATCH. OData annotations the SDK adds

@@ -46,6 +46,9 @@ func (g *graphReq) createApplication() (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	if err := g.mayReferenceOwners(c.bound); err != nil {
+		return reply{}, err
+	}
 	if g.caller.delegated && !g.caller.isAdmin() {
 		c.owner = g.caller.userID
 	}
@@ -83,6 +86,11 @@ func (g *graphReq) readApplicationChange(create bool) (applicationChange, error)
 	if err != nil {
 		return applicationChange{}, err
 	}
+	return decodeApplicationChange(obj, create)
+}
+
+// decodeApplicationChange is readApplicationChange on a body already read.
+func decodeApplicationChange(obj map[string]json.RawMessage, create bool) (applicationChange, error) {
 	c := applicationChange{props: map[string]json.RawMessage{}}
 	if create {
 		name, ok := str(obj, "displayName")
@@ -113,6 +121,12 @@ func (c *applicationChange) set(key string, raw json.RawMessage, obj map[string]
 		c.signInAudience = &v
 	case lk == "requiredresourceaccess" || lk == "keycredentials" || lk == "passwordcredentials":
 		return c.setCredentialsOrAccess(lk, raw)
+	case lk == "owners@odata.bind":
+		ids, err := parseOwnerBinds(raw, create)
+		if err != nil {
+			return err
+		}
+		c.bound = ids
 	case lk == "appid":
 		if v, _ := str(obj, key); v != "" && !create {
 			c.appID = &v
@@ -378,6 +392,9 @@ func renderApplication(a *application) map[string]any {
 		"spa":                        map[string]any{"redirectUris": []any{}},
 	}
 	overlayProps(v, a.props)
+	for k := range applicationBetaOnly {
+		delete(v, k) // set through /beta, shown only there
+	}
 	return v
 }
 

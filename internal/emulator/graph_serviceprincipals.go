@@ -43,6 +43,13 @@ func (g *graphReq) createServicePrincipal() (reply, error) {
 	if !ok || !isGUID(appID) {
 		return reply{}, errInvalidValue("appId", "ServicePrincipal")
 	}
+	c, err := readServicePrincipalChange(obj, true)
+	if err != nil {
+		return reply{}, err
+	}
+	if err := g.mayReferenceOwners(c.bound); err != nil {
+		return reply{}, err
+	}
 	owner := ""
 	if g.caller.delegated && !g.caller.isAdmin() {
 		// Without a role, a person may create the principal of an application they own.
@@ -52,7 +59,7 @@ func (g *graphReq) createServicePrincipal() (reply, error) {
 		}
 		owner = g.caller.userID
 	}
-	sp, err := g.e.store.createServicePrincipalOwned(appID, owner, g.view)
+	sp, err := g.e.store.createServicePrincipalWith(appID, owner, c, g.view)
 	if err != nil {
 		return reply{}, err
 	}
@@ -65,6 +72,20 @@ func (g *graphReq) updateServicePrincipal() (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	c, err := readServicePrincipalChange(obj, false)
+	if err != nil {
+		return reply{}, err
+	}
+	if err := g.e.store.updateServicePrincipal(g.sp(), c, g.view); err != nil {
+		return reply{}, err
+	}
+	return noContent()
+}
+
+// readServicePrincipalChange decodes a service principal body, rejecting what is not a
+// writable property of microsoft.graph.servicePrincipal. A create's appId is the caller's
+// to read.
+func readServicePrincipalChange(obj map[string]json.RawMessage, create bool) (servicePrincipalChange, error) {
 	c := servicePrincipalChange{props: map[string]json.RawMessage{}}
 	for key, raw := range obj {
 		lk := strings.ToLower(key)
@@ -72,23 +93,28 @@ func (g *graphReq) updateServicePrincipal() (reply, error) {
 		case lk == "displayname":
 			v, ok := str(obj, key)
 			if !ok {
-				return reply{}, errInvalidValue("displayName", "ServicePrincipal")
+				return c, errInvalidValue("displayName", "ServicePrincipal")
 			}
 			c.displayName = &v
 		case lk == "appid":
-			v, _ := str(obj, key)
-			c.appID = &v
+			if !create {
+				v, _ := str(obj, key)
+				c.appID = &v
+			}
+		case lk == "owners@odata.bind":
+			ids, err := parseOwnerBinds(raw, create)
+			if err != nil {
+				return c, err
+			}
+			c.bound = ids
 		case servicePrincipalReadOnly[lk]:
 		case servicePrincipalProps[lk]:
 			c.props[key] = raw
 		default:
-			return reply{}, errUnknownProperty(key, "microsoft.graph.servicePrincipal")
+			return c, errUnknownProperty(key, "microsoft.graph.servicePrincipal")
 		}
 	}
-	if err := g.e.store.updateServicePrincipal(g.sp(), c, g.view); err != nil {
-		return reply{}, err
-	}
-	return noContent()
+	return c, nil
 }
 
 func (g *graphReq) deleteServicePrincipal() (reply, error) {

@@ -25,6 +25,18 @@ func (g *graphReq) getUser() (reply, error) {
 	return g.entity(http.StatusOK, "users", renderUser(*u))
 }
 
+// getMe answers /me: the signed-in person. An application has no "me".
+func (g *graphReq) getMe() (reply, error) {
+	if !g.caller.delegated {
+		return reply{}, newGraphError(http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+	}
+	u := g.e.store.user(g.caller.userID)
+	if u == nil {
+		return reply{}, errObjectNotFound(g.caller.userID)
+	}
+	return g.entity(http.StatusOK, "users", renderUser(*u))
+}
+
 // listUsers returns copies of the tenant's users.
 func (s *store) listUsers() []user {
 	s.mu.Lock()

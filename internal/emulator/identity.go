@@ -77,6 +77,49 @@ func (e *Emulator) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Reque
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", doc)
 }
 
+// serveOpenIDConfigurationV1 is the v1.0 endpoint's OpenID configuration, whose issuer is
+// the sts.windows.net one of v1.0 tokens. The Azure CLI reads it to turn a tenant's domain
+// into its GUID (the issuer's path).
+func (e *Emulator) serveOpenIDConfigurationV1(w http.ResponseWriter, r *http.Request, tenant string) {
+	tid := e.store.tenantID
+	switch {
+	case isCommonTenant(tenant):
+		tid = "{tenantid}"
+	case !e.resolveTenant(tenant):
+		err := errTenantNotFound(tenant)
+		writeOAuthError(w, r, err.status, "invalid_tenant", err.Error())
+		return
+	}
+	base := e.baseURL(r)
+	authority := base + "/" + pick(isCommonTenant(tenant), strings.ToLower(tenant), tid)
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
+		"token_endpoint":                        authority + "/oauth2/token",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"jwks_uri":                              base + "/common/discovery/keys",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "token id_token", "token"},
+		"scopes_supported":                      []string{"openid"},
+		"issuer":                                "https://sts.windows.net/" + tid + "/",
+		"microsoft_multi_refresh_token":         true,
+		"authorization_endpoint":                authority + "/oauth2/authorize",
+		"device_authorization_endpoint":         authority + "/oauth2/devicecode",
+		"http_logout_supported":                 true,
+		"frontchannel_logout_supported":         true,
+		"end_session_endpoint":                  authority + "/oauth2/logout",
+		"claims_supported":                      []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email", "given_name", "family_name", "nickname"},
+		"check_session_iframe":                  authority + "/oauth2/checksession",
+		"userinfo_endpoint":                     authority + "/openid/userinfo",
+		"kerberos_endpoint":                     authority + "/kerberos",
+		"tenant_region_scope":                   e.cloud.regionScope,
+		"cloud_instance_name":                   e.cloud.instanceName,
+		"cloud_graph_host_name":                 e.cloud.aadGraphHost,
+		"msgraph_host":                          e.cloud.GraphHost,
+		"rbac_url":                              "https://pas.windows.net",
+	})
+}
+
 func pick(cond bool, a, b string) string {
 	if cond {
 		return a
@@ -117,14 +160,19 @@ func (e *Emulator) serveHealth(w http.ResponseWriter, _ *http.Request, _ string)
 
 func (e *Emulator) serveInstanceDiscovery(w http.ResponseWriter, r *http.Request, _ string) {
 	tenant := "common"
+	base := e.baseURL(r)
 	if ae := r.URL.Query().Get("authorization_endpoint"); ae != "" {
 		if u, err := url.Parse(ae); err == nil {
 			if segs := strings.Split(strings.Trim(u.Path, "/"), "/"); len(segs) > 0 && segs[0] != "" {
 				tenant = segs[0]
 			}
+			// An authority on the emulator's own host is the emulator, at its URL: MSAL
+			// Python drops the port from the authorization_endpoint it asks about.
+			if own, err := url.Parse(e.url); err == nil && strings.EqualFold(u.Hostname(), own.Hostname()) {
+				base = e.url
+			}
 		}
 	}
-	base := e.baseURL(r)
 	host := strings.TrimPrefix(base, "https://")
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{
 		"tenant_discovery_endpoint": base + "/" + tenant + "/v2.0/.well-known/openid-configuration",

@@ -37,9 +37,17 @@ func routeTable() []route {
 		// The emulator's own, for CI jobs that wait for it: no Microsoft service has it.
 		{methods: "GET HEAD", pattern: "/health", identity: (*Emulator).serveHealth, about: "the emulator's own health check: 200 with the tenant and cloud it serves"},
 
+		// Azure Resource Manager (arm.go): what sign-in tools read there. The metadata
+		// document needs no token; the rest a token for ARM (an ARM audience or the
+		// emulator's URL) and an api-version.
+		{methods: "GET", pattern: "/metadata/endpoints", identity: (*Emulator).serveARMMetadata, about: "ARM's endpoint metadata naming the emulator as login endpoint, resource manager and Microsoft Graph: api-version=2022-09-01 (an object), 2020-06-01 and 2019-05-01 (an array), 2018-01-01, 2015-01-01"},
+		{methods: "GET", pattern: "/subscriptions", arm: (*armReq).listSubscriptions, about: "ARM: bearer token for ARM; answers {\"value\": []}: the tenants have no subscriptions"},
+		{methods: "GET", pattern: "/tenants", arm: (*armReq).listTenants, about: "ARM: bearer token for ARM; the token's tenant, with tenantId, displayName, domains, defaultDomain, tenantCategory Home"},
+
 		// Entra ID token service.
 		{methods: "GET", pattern: "/common/discovery/instance", identity: (*Emulator).serveInstanceDiscovery, about: "instance discovery (for clients that leave it on)"},
 		{methods: "GET HEAD", pattern: "/{tenant}/v2.0/.well-known/openid-configuration", identity: (*Emulator).serveOpenIDConfiguration, about: "OpenID configuration"},
+		{methods: "GET HEAD", pattern: "/{tenant}/.well-known/openid-configuration", identity: (*Emulator).serveOpenIDConfigurationV1, about: "OpenID configuration of the v1.0 endpoint (issuer https://sts.windows.net/{tid}/): the Azure CLI resolves a tenant's domain by it"},
 		{methods: "GET", pattern: "/{tenant}/discovery/v2.0/keys", identity: (*Emulator).serveKeys, about: "token-signing keys (JWKS)"},
 		{methods: "GET", pattern: "/{tenant}/discovery/keys", identity: (*Emulator).serveKeys, about: "token-signing keys, v1.0 path"},
 		{methods: "GET", pattern: "/common/UserRealm/{id}", identity: (*Emulator).serveUserRealm, about: "home realm discovery before a username and password sign-in"},
@@ -60,22 +68,28 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/applications", perms: need(permAppRead), graph: (*graphReq).listApplications, about: "$filter, $select, $top"},
 		// Any member may register an application (the tenant's default "Users can register
 		// applications"), and owns it; a service principal only for an application they own.
-		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication, about: "a person who registers an application owns it, unless an administrator"},
+		{methods: "POST", pattern: "/v1.0/applications", perms: need(permAppWrite), graph: (*graphReq).createApplication, about: "owners@odata.bind (users and service principals); a person who registers an application owns it, unless an administrator"},
 		{methods: "GET", pattern: "/v1.0/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplication},
 		{methods: "PATCH", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateApplication},
 		{methods: "DELETE", pattern: "/v1.0/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteApplication, about: "soft delete, with its service principal"},
 		{methods: "POST", pattern: "/v1.0/applications/{app}/addPassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).addPassword},
 		{methods: "POST", pattern: "/v1.0/applications/{app}/removePassword", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).removePassword},
+		{methods: "GET", pattern: "/v1.0/applications/{app}/owners", perms: need(permAppRead), graph: (*graphReq).listApplicationOwners, about: "users and service principals, each with its @odata.type"},
+		{methods: "POST", pattern: "/v1.0/applications/{app}/owners/$ref", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).addApplicationOwner, about: "@odata.id of a user or service principal (a user also needs a permission to read users); 204; 400 if already an owner"},
+		{methods: "DELETE", pattern: "/v1.0/applications/{app}/owners/{id}/$ref", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).removeApplicationOwner, about: "204; 400 if not an owner"},
 		{methods: "GET", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials", perms: need(permAppRead), graph: (*graphReq).listFederatedCredentials, about: "$filter on name, subject"},
 		{methods: "POST", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).createFederatedCredential, about: "name, issuer, subject, exactly one audience; name unique, issuer and subject unique together; at most 20 per application"},
 		{methods: "GET", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", perms: need(permAppRead), graph: (*graphReq).getFederatedCredential, about: "by id or name"},
 		{methods: "PATCH", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateFederatedCredential, about: "by id or name; the name is immutable; with Prefer: create-if-missing, an upsert by name (201)"},
 		{methods: "DELETE", pattern: "/v1.0/applications/{app}/federatedIdentityCredentials/{fic}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteFederatedCredential, about: "by id or name"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals", perms: need(permAppRead), graph: (*graphReq).listServicePrincipals, about: "$filter, $select, $top"},
-		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal, about: "a person without an administrator role: of an application they own"},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals", perms: need(permAppWrite), graph: (*graphReq).createServicePrincipal, about: "owners@odata.bind; a person without an administrator role: of an application they own"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipal},
 		{methods: "PATCH", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateServicePrincipal},
 		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).deleteServicePrincipal, about: "soft delete, with its assignments and grants"},
+		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/owners", perms: need(permAppRead), graph: (*graphReq).listSPOwners, about: "users and service principals, each with its @odata.type"},
+		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/owners/$ref", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).addSPOwner, about: "as for applications"},
+		{methods: "DELETE", pattern: "/v1.0/servicePrincipals/{sp}/owners/{id}/$ref", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).removeSPOwner, about: "as for applications"},
 		{methods: "GET", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", perms: need(permAssignRead), graph: (*graphReq).listAssignedTo},
 		// Assigning needs the right to assign and the right to read the applications.
 		{methods: "POST", pattern: "/v1.0/servicePrincipals/{sp}/appRoleAssignedTo", roles: rolesAssignAppRoles, perms: need(permAssign, permAssignRead), graph: (*graphReq).assignTo},
@@ -91,6 +105,7 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/oauth2PermissionGrants/{id}", perms: need(permGrantRead), graph: (*graphReq).getGrant},
 		{methods: "PATCH", pattern: "/v1.0/oauth2PermissionGrants/{id}", roles: rolesGrantDelegated, perms: need(permGrantWrite), graph: (*graphReq).updateGrant, about: "scope only"},
 		{methods: "DELETE", pattern: "/v1.0/oauth2PermissionGrants/{id}", roles: rolesGrantDelegated, perms: need(permGrantWrite), graph: (*graphReq).deleteGrant},
+		{methods: "GET", pattern: "/v1.0/me", perms: need(permMe), graph: (*graphReq).getMe, about: "the signed-in person; an application's token gets 400 BadRequest"},
 		{methods: "GET", pattern: "/v1.0/users", perms: need(permUserRead), graph: (*graphReq).listUsers},
 		{methods: "GET", pattern: "/v1.0/users/{id}", perms: need(permUserRead), graph: (*graphReq).getUser, about: "by id or userPrincipalName"},
 		// Exchange Online answers mailboxSettings and checks its own permissions.
@@ -102,11 +117,18 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppRead), graph: (*graphReq).getDeletedItem, about: "an application or a service principal"},
 		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
 		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
+
+		// Microsoft Graph beta: the v1.0 objects plus the beta-only properties clients read
+		// there (graph_beta.go).
+		{methods: "GET", pattern: "/beta/applications/{app}", perms: need(permAppRead), graph: (*graphReq).getApplicationBeta, about: "the v1.0 application plus oauth2RequirePostResponse; $select"},
+		{methods: "PATCH", pattern: "/beta/applications/{app}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).updateApplicationBeta, about: "v1.0's properties plus oauth2RequirePostResponse"},
+		{methods: "GET", pattern: "/beta/servicePrincipals/{sp}", perms: need(permAppRead), graph: (*graphReq).getServicePrincipalBeta, about: "the v1.0 service principal plus samlMetadataUrl; $select"},
 	}
 }
 
 // route is one endpoint: exactly one of graph (a Graph handler, behind authentication and
-// the permission check) and identity (a token-service handler) is set.
+// the permission check), arm (an Azure Resource Manager handler, behind ARM's authentication)
+// and identity (a token-service handler, or another that needs no token) is set.
 type route struct {
 	methods string // space-separated
 	pattern string
@@ -117,6 +139,7 @@ type route struct {
 	// owners: the owner of the object the path names may too, without a role.
 	owners   bool
 	graph    graphHandler
+	arm      armHandler
 	identity identityHandler
 	about    string
 }

@@ -52,7 +52,8 @@ func TestUnknownPathsAnswerInGraphShape(t *testing.T) {
 		code, msg    string
 	}{
 		{"GET", "/v1.0/groups", 400, "BadRequest", "Resource not found for the segment 'groups'."},
-		{"GET", "/v1.0/applications/x/owners", 400, "BadRequest", "Resource not found for the segment 'owners'."},
+		{"GET", "/v1.0/applications/x/extensionProperties", 400, "BadRequest", "Resource not found for the segment 'extensionProperties'."},
+		{"GET", "/beta/groups", 400, "BadRequest", "Resource not found for the segment 'groups'."},
 		{"GET", "/v1.0", 400, "BadRequest", "Resource not found for the segment 'v1.0'."},
 		{"GET", "/v1.0/users(mail='x')", 400, "BadRequest", "Resource not found for the segment 'users(mail)'."},
 		{"PUT", "/v1.0/applications", 405, "Request_BadRequest", "Specified HTTP method is not allowed"},

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -72,14 +73,20 @@ var exchangeScopes = []PermissionScope{
 // newSeededStore builds the tenant every emulator starts with. bootstrapSecret empty means a
 // random secret.
 func newSeededStore(bootstrapSecret string) (*store, Seed) {
+	return newSeededTenant(primaryTenant, bootstrapSecret)
+}
+
+// newSeededTenant builds a seeded tenant (tenants.go): the first, or one beside it with the
+// same people under its own domain.
+func newSeededTenant(t tenantSpec, bootstrapSecret string) (*store, Seed) {
 	now := time.Now().UTC()
 	created := now.AddDate(-1, 0, 0)
 	s := &store{
-		tenantID:    SeedTenantID,
-		displayName: SeedTenantDisplayName,
+		tenantID:    t.tenantID,
+		displayName: t.displayName,
 		domains: []domain{
-			{name: SeedInitialDomain, initial: true},
-			{name: SeedDefaultDomain, isDefault: true},
+			{name: t.initialDomain, initial: true},
+			{name: t.domain, isDefault: true},
 		},
 		created:     created,
 		apps:        map[string]*application{},
@@ -92,6 +99,14 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 	for _, u := range seedUsers {
 		cp := *u
 		cp.password = SeedUserPassword
+		cp.id = t.userID(u.id)
+		if t.domain != SeedDefaultDomain {
+			cp.upn = strings.TrimSuffix(u.upn, "@"+SeedDefaultDomain) + "@" + t.domain
+			if cp.mail != "" {
+				cp.mail = cp.upn
+			}
+		}
+		cp.roles = append([]string(nil), u.roles...)
 		s.users = append(s.users, &cp)
 	}
 
@@ -107,8 +122,14 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 		scopes: append([]PermissionScope(nil), exchangeScopes...), created: created.Add(time.Second),
 		resourceURIs: []string{ExchangeResource}, audience: ExchangeResource,
 	}
+	arm := &servicePrincipal{
+		id: newGUID(), appID: AzureServiceManagementAppID, displayName: "Windows Azure Service Management API", appDisplayName: "Windows Azure Service Management API",
+		ownerTenant: microsoftServicesTenantID, scopes: []PermissionScope{armUserImpersonation}, created: created.Add(1500 * time.Millisecond),
+		resourceURIs: trimSlashes(armGlobal.audiences),
+	}
 	s.addFirstPartyServicePrincipal(graph)
 	s.addFirstPartyServicePrincipal(exchange)
+	s.addFirstPartyServicePrincipal(arm)
 	for i, pc := range firstPartyPublicClients {
 		sp := *pc
 		sp.id, sp.created = newGUID(), created.Add(time.Duration(i+2)*time.Second)
@@ -119,27 +140,37 @@ func newSeededStore(bootstrapSecret string) (*store, Seed) {
 		bootstrapSecret = newSecret()
 	}
 	at := created.Add(2 * time.Second)
-	app, sp := s.registerWithConsent(BootstrapDisplayName, BootstrapClientID, bootstrapRoles, view{now: at, visibleAt: at, all: true})
+	app, sp := s.registerWithConsent(BootstrapDisplayName, t.bootstrapClientID, bootstrapRoles, view{now: at, visibleAt: at, all: true})
 	if _, err := s.addPassword(byID(app.id), passwordRequest{displayName: "stellar-emulator", secret: bootstrapSecret, start: now}, view{now: now, visibleAt: now, all: true}); err != nil {
 		panic(err)
 	}
 
 	seed := Seed{
-		TenantID:                    SeedTenantID,
-		TenantDomain:                SeedDefaultDomain,
-		InitialDomain:               SeedInitialDomain,
-		DisplayName:                 SeedTenantDisplayName,
-		BootstrapClientID:           BootstrapClientID,
+		TenantID:                    t.tenantID,
+		TenantDomain:                t.domain,
+		InitialDomain:               t.initialDomain,
+		DisplayName:                 t.displayName,
+		BootstrapClientID:           t.bootstrapClientID,
 		BootstrapSecret:             bootstrapSecret,
 		BootstrapObjectID:           app.id,
 		BootstrapServicePrincipalID: sp.id,
 		GraphServicePrincipalID:     graph.id,
 		ExchangeServicePrincipalID:  exchange.id,
+		ARMServicePrincipalID:       arm.id,
 	}
 	for _, u := range s.users {
 		seed.Users = append(seed.Users, SeedUser{UPN: u.upn, ID: u.id, DisplayName: u.displayName, HasMailbox: u.hasMailbox, Roles: append([]string(nil), u.roles...)})
 	}
 	return s, seed
+}
+
+// trimSlashes is uris without their trailing slashes: the form resourceURIs keeps.
+func trimSlashes(uris []string) []string {
+	out := make([]string, len(uris))
+	for i, u := range uris {
+		out[i] = strings.TrimSuffix(u, "/")
+	}
+	return out
 }
 
 // registerWithConsent does what an administrator does in the portal: registers an application

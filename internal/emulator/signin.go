@@ -118,7 +118,8 @@ func (e *Emulator) serveDeviceLogin(w http.ResponseWriter, r *http.Request, _ st
 		writePage(w, http.StatusOK, pageTemplate, p)
 		return
 	}
-	u, aerr := e.signInUser(r)
+	// The device's sign-in names its tenant; the person signs in there (tenants.go).
+	te, u, aerr := e.signInFor(r, e.sessions.deviceTenant(r.PostFormValue("otc")))
 	if aerr != nil {
 		p.Error = aerr.Error()
 		writePage(w, aerr.status, pageTemplate, p)
@@ -132,7 +133,7 @@ func (e *Emulator) serveDeviceLogin(w http.ResponseWriter, r *http.Request, _ st
 		return
 	}
 	// Consent is given on this page, as the person would click Accept.
-	if aerr := e.consentAtSignIn(d.userSignIn, d.tenant, now); aerr != nil {
+	if aerr := te.consentAtSignIn(d.userSignIn, d.tenant, now); aerr != nil {
 		// The person could not consent: the device hears it at its next poll.
 		e.sessions.mu.Lock()
 		d.approved, d.declined = false, aerr
@@ -187,7 +188,7 @@ func (e *Emulator) serveAuthorize(w http.ResponseWriter, r *http.Request, tenant
 		writePage(w, http.StatusOK, pageTemplate, p)
 		return
 	}
-	u, aerr := e.signInUser(r)
+	te, u, aerr := e.signInFor(r, tenant)
 	if aerr != nil {
 		p.Error = aerr.Error()
 		writePage(w, aerr.status, pageTemplate, p)
@@ -195,7 +196,7 @@ func (e *Emulator) serveAuthorize(w http.ResponseWriter, r *http.Request, tenant
 	}
 	now := time.Now().UTC()
 	in := userSignIn{clientID: q.Get("client_id"), userID: u.id, scope: q.Get("scope")}
-	if aerr := e.consentAtSignIn(in, tenant, now); aerr != nil {
+	if aerr := te.consentAtSignIn(in, tenant, now); aerr != nil {
 		e.redirectResult(w, r, q, map[string]string{"error": aerr.oauth, "error_description": aerr.Error()})
 		return
 	}
@@ -282,9 +283,9 @@ func (e *Emulator) serveAdminConsent(w http.ResponseWriter, r *http.Request, ten
 		writePage(w, http.StatusOK, pageTemplate, p)
 		return
 	}
-	u, aerr := e.signInUser(r)
+	te, u, aerr := e.signInFor(r, tenant)
 	if aerr == nil {
-		aerr = e.grantAdminConsent(q.Get("client_id"), u, tenant)
+		aerr = te.grantAdminConsent(q.Get("client_id"), u, tenant)
 	}
 	switch {
 	case aerr != nil && q.Get("redirect_uri") == "":
@@ -295,7 +296,7 @@ func (e *Emulator) serveAdminConsent(w http.ResponseWriter, r *http.Request, ten
 	case q.Get("redirect_uri") == "":
 		writePage(w, http.StatusOK, pageTemplate, page{Title: "Permissions granted", Message: "Admin consent for " + q.Get("client_id") + " was granted by " + u.upn + "."})
 	default:
-		e.redirectResult(w, r, q, map[string]string{"admin_consent": "True", "tenant": e.store.tenantID, "scope": q.Get("scope")})
+		e.redirectResult(w, r, q, map[string]string{"admin_consent": "True", "tenant": te.store.tenantID, "scope": q.Get("scope")})
 	}
 }
 
@@ -389,7 +390,7 @@ func (e *Emulator) serveUserRealm(w http.ResponseWriter, r *http.Request, _ stri
 	name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	domain := name[strings.LastIndex(name, "@")+1:]
 	kind := "Unknown"
-	if e.resolveTenant(domain) {
+	if e.forTenant(domain).resolveTenant(domain) {
 		kind = "Managed"
 	}
 	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]any{

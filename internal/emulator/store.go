@@ -37,6 +37,10 @@ type store struct {
 	assignments map[string]*assignment
 	grants      map[string]*grant
 	users       []*user
+
+	// ownURL reports whether a resource URI is the emulator's own URL, which names Microsoft
+	// Graph (and ARM) for clients that found them through the emulator's endpoint metadata.
+	ownURL func(string) bool
 }
 
 type domain struct {

@@ -149,7 +149,7 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 	if client == nil {
 		return "", errNoServicePrincipal(app.appID, s.tenantID)
 	}
-	return e.appToken(app, client, res, acr, s.rolesOf(client, res, v), now)
+	return e.appTokenFor(app, client, res, s.audienceFor(res, resource), acr, s.rolesOf(client, res, v), now)
 }
 
 // clientCredentials reads the client id and secret from the form or, for
@@ -221,11 +221,16 @@ func (s *store) rolesOf(client, res *servicePrincipal, v view) []string {
 
 // appToken mints a v1.0 app-only access token as Entra issues them for Graph and Exchange.
 func (e *Emulator) appToken(app *application, client, res *servicePrincipal, acr string, roles []string, now time.Time) (string, *aadError) {
-	s := e.store
 	aud := res.audience
 	if aud == "" {
 		aud = res.appID
 	}
+	return e.appTokenFor(app, client, res, aud, acr, roles, now)
+}
+
+// appTokenFor is appToken with the audience the request earned (store.audienceFor).
+func (e *Emulator) appTokenFor(app *application, client, _ *servicePrincipal, aud, acr string, roles []string, now time.Time) (string, *aadError) {
+	s := e.store
 	issuer := "https://sts.windows.net/" + s.tenantID + "/"
 	claims := map[string]any{
 		"aud":             aud,

@@ -26,6 +26,9 @@ type Seed struct {
 	// of the Microsoft Graph and Office 365 Exchange Online service principals.
 	GraphServicePrincipalID    string
 	ExchangeServicePrincipalID string
+	// ARMServicePrincipalID is the object id of the Windows Azure Service Management API
+	// service principal (AzureServiceManagementAppID), Azure Resource Manager's resource.
+	ARMServicePrincipalID string
 
 	Users []SeedUser
 }

@@ -31,7 +31,7 @@ func TestAccFaultMatrix(t *testing.T) {
 		{"create", "permission catalogue", "GET", "^/v1.0/servicePrincipals$"},
 		{"create", "register application", "POST", "^/v1.0/applications$"},
 		{"create", "add secret", "POST", "/addPassword$"},
-		{"create", "add certificate", "PATCH", "^/v1.0/applications/"},
+		{"create", "request permissions or add certificate", "PATCH", "^/v1.0/applications/"}, // whichever PATCH comes first
 		{"create", "create service principal", "POST", "^/v1.0/servicePrincipals$"},
 		{"create", "grant consent", "POST", "/appRoleAssignedTo$"},
 		{"update", "update application", "PATCH", "^/v1.0/applications/"},

@@ -220,23 +220,35 @@ func permissionSummary(apis []desiredAPI) string {
 	return "Requested " + strings.Join(parts, "; ") + "."
 }
 
-// create registers the application and brings it to the desired state.
-func (run *applyRun) create(ctx context.Context, plan targetRegistrationResourceModel) {
+// newApplication is an application a create made (or the error that stopped it), and the tag
+// of the attempt that made it.
+type newApplication struct {
+	app *tenant.Application
+	tag string
+	err error
+}
+
+// registerApplication creates the application under a tag of this attempt's. It carries no
+// requiredResourceAccess yet (create sets it once the permissions are resolved), so that it
+// can be made beside the reads that resolve them and look for an earlier registration: one
+// Graph round trip less per create. A create whose answer was lost is found by the tag.
+func registerApplication(ctx context.Context, client *tenant.Client, name string) newApplication {
 	tag := newCreationTag()
-	app, err := run.client.CreateApplication(ctx, run.desired.displayName, run.desired.requiredResourceAccess(), managedTag, tag)
+	app, err := client.CreateApplication(ctx, name, nil, managedTag, tag)
 	if look, waitFor := lookFor(err); err != nil && look {
 		// Graph may have made it although its answer never came: find it by this attempt's tag
 		// before reporting a failure that would leave it behind.
 		tflog.Warn(ctx, "the create call got no definite answer; looking for the application it may have made", map[string]any{"error": err.Error()})
-		if found := findCreated(ctx, run.client, run.desired.displayName, tag, waitFor); found != nil {
+		if found := findCreated(ctx, client, name, tag, waitFor); found != nil {
 			app, err = found, nil
 		}
 	}
-	if err != nil {
-		run.fail(ctx, stepRegister, "Cannot register the application", err)
-		return
-	}
-	tflog.Info(ctx, "registered application", map[string]any{"object_id": app.ObjectID, "client_id": app.AppID})
+	return newApplication{app: app, tag: tag, err: err}
+}
+
+// recordCreated puts the application a create made into state, before anything else is done
+// to it: from here on, whatever fails, state holds it.
+func (run *applyRun) recordCreated(ctx context.Context, plan targetRegistrationResourceModel, app *tenant.Application) {
 	st := plan
 	st.ID = types.StringValue(app.ObjectID)
 	st.ObjectID = types.StringValue(app.ObjectID)
@@ -253,9 +265,46 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	run.state = &st
 	run.setGranted(ctx, nil, nil, nil)
 	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
-	run.step(stepAssign, statusSucceeded, permissionSummary(run.desired.apis))
 	run.syncSteps(ctx)
+}
 
+// create brings the application registerApplication made to the desired state.
+func (run *applyRun) create(ctx context.Context, plan targetRegistrationResourceModel, made newApplication) {
+	if made.err != nil {
+		run.fail(ctx, stepRegister, "Cannot register the application", made.err)
+		return
+	}
+	app := made.app
+	tflog.Info(ctx, "registered application", map[string]any{"object_id": app.ObjectID, "client_id": app.AppID})
+	run.recordCreated(ctx, plan, app)
+
+	// The permissions, the service principal and the secret do not depend on each other:
+	// they go together.
+	access := run.desired.requiredResourceAccess()
+	accessSet := make(chan error, 1)
+	go func() {
+		if len(access) == 0 {
+			accessSet <- nil
+			return
+		}
+		err := run.client.SetNewApplicationAccess(ctx, app.ObjectID, access)
+		if look, _ := lookFor(err); err != nil && look && ctx.Err() == nil {
+			// The same PATCH again lands on the same result, whether or not the first landed.
+			tflog.Info(ctx, "setting the requested permissions again, after a call without a definite answer",
+				map[string]any{"object_id": app.ObjectID, "reason": err.Error(), "delay": "0s"})
+			err = run.client.SetNewApplicationAccess(ctx, app.ObjectID, access)
+		}
+		accessSet <- err
+	}()
+	waitAccess := sync.OnceValue(func() error {
+		err := <-accessSet
+		if err == nil {
+			app.RequiredResourceAccess = access
+			run.step(stepAssign, statusSucceeded, permissionSummary(run.desired.apis))
+		}
+		return err
+	})
+	defer func() { _ = waitAccess() }()
 	waitSP := run.startServicePrincipal(ctx, app.AppID)
 	defer func() { _, _ = waitSP() }() // recorded in state even when a step below fails; its error is consent's to report
 
@@ -269,6 +318,11 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	if !run.reconcileCertificate(ctx, app, "") {
 		return
 	}
+	if err := waitAccess(); err != nil {
+		run.fail(ctx, stepAssign, "Cannot request the API permissions", err)
+		return
+	}
+	run.syncSteps(ctx)
 	sp, err := waitSP()
 	if err != nil {
 		run.fail(ctx, stepConsent, "Cannot create the service principal", err)

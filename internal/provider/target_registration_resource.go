@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -368,33 +369,43 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 	if client == nil {
 		return
 	}
-	// The look for an earlier registration of this name and the permission catalogue do not
-	// depend on each other: one round trip for both.
+	// The look for an earlier registration of this name, the permission catalogue and the
+	// create of the application do not depend on each other: one round trip for all three.
+	// The application is made before the look has answered, so when the look finds an earlier
+	// registration after all (an interrupted apply's, rare), the new one is removed again.
+	name := plan.DisplayName.ValueString()
 	type found struct {
 		apps []*tenant.Application
 		err  error
 	}
 	lookup := make(chan found, 1)
-	go func(name string) {
+	go func() {
 		if r.data.orphanFree.fresh(name) {
 			lookup <- found{} // this process's plan of it, moments ago, found none
 			return
 		}
 		apps, err := managedOrphans(ctx, client, name)
 		lookup <- found{apps, err}
-	}(plan.DisplayName.ValueString())
+	}()
+	made := make(chan newApplication, 1)
+	go func() { made <- registerApplication(ctx, client, name) }()
 	run := r.startApply(ctx, plan, &resp.Diagnostics)
-	earlier := <-lookup
+	earlier, created := <-lookup, <-made
+	orphans := slices.DeleteFunc(earlier.apps, func(a *tenant.Application) bool { return slices.Contains(a.Tags, created.tag) })
+	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
 	if run == nil {
+		r.discardCreated(ctx, client, plan, created, resp)
 		return
 	}
-	resp.Diagnostics.Append(setTrackedSince(ctx, resp.Private, time.Now())...)
-	orphans, err := earlier.apps, earlier.err
 	switch {
-	case err != nil:
-		addTenantError(&resp.Diagnostics, "Cannot look for an earlier registration of this name", err)
+	case earlier.err != nil:
+		r.discardCreated(ctx, client, plan, created, resp)
+		addTenantError(&resp.Diagnostics, "Cannot look for an earlier registration of this name", earlier.err)
 		return
 	case len(orphans) == 1 && plan.AdoptExisting.ValueBool():
+		if !r.discardCreated(ctx, client, plan, created, resp) {
+			return
+		}
 		tflog.Info(ctx, "adopting an application this provider made earlier", map[string]any{"object_id": orphans[0].ObjectID})
 		// Nobody holds the secrets the interrupted apply made: they go.
 		prior := importedState(orphans[0])
@@ -405,12 +416,13 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 		run.update(ctx, plan, prior, nil)
 	case len(orphans) > 0:
 		// Checked again here, after any destroy this apply ran first: what is left is a
-		// registration no state holds. Nothing is written.
-		summary, detail := orphanError(plan.DisplayName.ValueString(), orphans)
+		// registration no state holds. The one made beside the look goes again.
+		r.discardCreated(ctx, client, plan, created, resp)
+		summary, detail := orphanError(name, orphans)
 		resp.Diagnostics.AddAttributeError(path.Root("display_name"), summary, detail)
 		return
 	default:
-		run.create(ctx, plan)
+		run.create(ctx, plan, created)
 	}
 	resp.Diagnostics.Append(run.diags...)
 	// Whatever happened, state records what exists: a partial registration is
@@ -421,6 +433,39 @@ func (r *TargetRegistrationResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
+}
+
+// discardCreated removes the application a create made beside its look for an earlier
+// registration, when the create cannot go on with it, and purges it from deleted items (it
+// never held anything). It reports whether it is gone; if not, state records it, so that
+// Terraform taints it and the next apply or destroy removes it: nothing is orphaned.
+func (r *TargetRegistrationResource) discardCreated(ctx context.Context, client *tenant.Client, plan targetRegistrationResourceModel,
+	created newApplication, resp *resource.CreateResponse) bool {
+	if created.app == nil {
+		return true
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+	}
+	tflog.Info(ctx, "removing the application this create made, which it cannot use", map[string]any{"object_id": created.app.ObjectID})
+	delErr, purgeErr := client.DeleteAndPurgeApplication(ctx, created.app.ObjectID)
+	switch {
+	case delErr != nil && !errors.Is(delErr, tenant.ErrNotFound):
+		run := newApplyRun(client, r.data.tenantID, desiredRegistration{displayName: created.app.DisplayName})
+		run.consentURL = r.data.adminConsentURL
+		run.recordCreated(ctx, plan, created.app)
+		resp.Diagnostics.Append(run.diags...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, run.state)...)
+		addTenantError(&resp.Diagnostics, "Cannot remove the application this create made", delErr)
+		return false
+	case purgeErr != nil && !errors.Is(purgeErr, tenant.ErrNotFound):
+		resp.Diagnostics.AddWarning("The removed application stays in deleted items",
+			fmt.Sprintf("Application %s, which this create made and could not use, was deleted but not purged: %s. Entra ID "+
+				"purges it after 30 days; nothing signs in with it.", created.app.ObjectID, describeTenantError(purgeErr)))
+	}
+	return true
 }
 
 func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -109,6 +109,24 @@ func (c *Client) UpdateApplication(ctx context.Context, objectID string, display
 	return mapError(op, err)
 }
 
+// SetNewApplicationAccess sets the requiredResourceAccess of an application created moments
+// ago. A 404 there is replication lag (the replica that served the call has not seen the
+// create yet), waited out as addPassword waits it out; a repeated call lands on the same
+// result.
+func (c *Client) SetNewApplicationAccess(ctx context.Context, objectID string, access []ResourceAccess) error {
+	const op = "SetNewApplicationAccess"
+	rra, err := fromResourceAccess(access)
+	if err != nil {
+		return mapError(op, err)
+	}
+	body := models.NewApplication()
+	body.SetRequiredResourceAccess(rra)
+	return c.untilReplicated(ctx, func() error {
+		_, err := c.applications().ByApplicationId(objectID).Patch(ctx, body, nil)
+		return mapError(op, err)
+	}, isNotFound)
+}
+
 // DeleteApplication soft-deletes an app (it can be restored for 30 days, and
 // its service principal goes with it); ErrNotFound when it is already gone.
 func (c *Client) DeleteApplication(ctx context.Context, objectID string) error {
