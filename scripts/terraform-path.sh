@@ -70,13 +70,31 @@ build_tofu() {
   # version.dev=no, without which it calls itself "1.x.y-dev". Built to a
   # temporary name and renamed, so that a build interrupted half-way is never
   # taken for a usable binary.
-  if ! (cd "$root/tools/tofu" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+  # -v names each package as it is compiled: a line every 10 s says how far it is, rather
+  # than minutes of silence.
+  local build_log="$dir/build.log.$$" pid total
+  total=$(cd "$root/tools/tofu" && go list -mod=readonly -deps github.com/opentofu/opentofu/cmd/tofu 2>/dev/null | wc -l)
+  (cd "$root/tools/tofu" && CGO_ENABLED=0 go build -v -mod=readonly -trimpath \
     -ldflags='-s -w -X github.com/opentofu/opentofu/version.dev=no' \
-    -o "$tmp" github.com/opentofu/opentofu/cmd/tofu); then
-    rm -f "$tmp"
+    -o "$tmp" github.com/opentofu/opentofu/cmd/tofu) 2>"$build_log" &
+  pid=$!
+  # Interrupted, the build stops with us and leaves no partial file.
+  trap 'kill "$pid" 2>/dev/null; rm -f "$tmp" "$build_log"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 10
+    kill -0 "$pid" 2>/dev/null &&
+      log "still building OpenTofu: $(grep -cv '\.go:' "$build_log" || true) of up to $total packages compiled, $((SECONDS - start)) s"
+  done
+  if ! wait "$pid"; then
+    grep -v '^[a-zA-Z0-9./_-]*$' "$build_log" >&2 || true # the errors, not the package names
+    rm -f "$tmp" "$build_log"
     log "building OpenTofu $version failed"
     return 1
   fi
+  rm -f "$build_log"
+  trap - EXIT INT TERM
   mv -f "$tmp" "$bin"
   log "built OpenTofu $version in $((SECONDS - start)) s"
   printf '%s\n' "$bin"
