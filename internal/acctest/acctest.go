@@ -17,8 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
-	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/provider"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tfconfig"
 )
 
 // ProtoV6ProviderFactories serves the provider in process under the name
@@ -61,23 +61,7 @@ func ProviderBlock(e *emulator.Emulator) string {
 // ProviderBlockAs returns a provider "stellar" block for e that signs in to
 // tenantID as clientID with secret: another app, or a wrong value on purpose.
 func ProviderBlockAs(e *emulator.Emulator, tenantID, clientID, secret string) string {
-	return fmt.Sprintf(`
-provider "stellar" {
-  tenant_id           = %s
-  client_id           = %s
-  client_secret       = %s
-  authority_host      = %s
-  graph_endpoint      = %s
-  ca_certificate_file = %s
-}
-`,
-		hclquote.String(tenantID),
-		hclquote.String(clientID),
-		hclquote.String(secret),
-		hclquote.String(e.URL()),
-		hclquote.String(e.URL()),
-		hclquote.String(e.CAFile()),
-	)
+	return tfconfig.ProviderBlock(tenantID, clientID, secret, e.URL(), e.CAFile())
 }
 
 // PreCheck prepares the environment terraform-plugin-testing reads, once per

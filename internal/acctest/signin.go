@@ -2,7 +2,6 @@ package acctest
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
-	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tfconfig"
 )
 
 // Signing in as one of the emulator's people, the way the docs tell a person to: the
@@ -21,15 +20,7 @@ import (
 // ProviderBlockPerson returns a provider "stellar" block for e with extra settings (the
 // sign-in method), and trusting e's CA.
 func ProviderBlockPerson(e *emulator.Emulator, extra string) string {
-	return fmt.Sprintf(`
-provider "stellar" {
-  tenant_id           = %s
-  authority_host      = %s
-  graph_endpoint      = %s
-  ca_certificate_file = %s
-%s
-}
-`, hclquote.String(e.Seed().TenantID), hclquote.String(e.URL()), hclquote.String(e.URL()), hclquote.String(e.CAFile()), extra)
+	return tfconfig.ProviderBlockWith(e.Seed().TenantID, e.URL(), e.CAFile(), extra)
 }
 
 // PersonOptions are the sign-in options for e's tenant with its own token cache.

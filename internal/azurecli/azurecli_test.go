@@ -5,19 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/acctest"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 )
 
@@ -165,7 +162,7 @@ func TestAzureCLI(t *testing.T) {
 		}
 	})
 
-	refused := guard.refusedTargets()
+	refused := guard.Refused()
 	if azVersion(az) == "" {
 		// az could not be told it checked its version (skipVersionCheck): its probe of
 		// azure.microsoft.com was refused, and is the one refusal allowed.
@@ -174,7 +171,7 @@ func TestAzureCLI(t *testing.T) {
 	if len(refused) > 0 {
 		t.Errorf("az tried to reach hosts other than the emulator (the proxy refused them): %v", refused)
 	}
-	t.Logf("az's connections, all to the emulator: %v", guard.targets())
+	t.Logf("az's connections, all to the emulator: %v", guard.Targets())
 }
 
 // findAz finds the az command, or skips (fails under CI=1 or STELLAR_REQUIRE_AZ=1).
@@ -202,7 +199,7 @@ type cli struct {
 // that no Azure setting of the machine leaks in: a config and home directory of its own,
 // trust in the emulator's CA alone (certificate verification stays on), no telemetry, and
 // every connection through the guard proxy.
-func newCLI(t *testing.T, bin string, e *emulator.Emulator, guard *guardProxy) *cli {
+func newCLI(t *testing.T, bin string, e *emulator.Emulator, guard *acctest.Proxy) *cli {
 	dir := t.TempDir()
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -370,90 +367,12 @@ func wantRequests(t *testing.T, e *emulator.Emulator, want []string) {
 	}
 }
 
-// guardProxy is an HTTPS proxy (CONNECT) that lets az reach the emulator only: its own
-// address, and the two host names MSAL Python insists on (see newCLI), which it sends to the
-// emulator too. Every other target is refused and recorded, so the test shows that nothing
-// left 127.0.0.1.
-type guardProxy struct {
-	URL     string
-	target  string
-	allow   map[string]bool
-	mu      sync.Mutex
-	seen    []string
-	refused []string
-}
-
-func startGuardProxy(t *testing.T, e *emulator.Emulator) *guardProxy {
+// startGuardProxy starts an HTTPS proxy (CONNECT) that lets az reach the emulator only: its
+// own address, and the two host names MSAL Python insists on (see newCLI), which it sends to
+// the emulator too. Every other target is refused and recorded, so the test shows that
+// nothing left 127.0.0.1.
+func startGuardProxy(t *testing.T, e *emulator.Emulator) *acctest.Proxy {
 	t.Helper()
-	target := strings.TrimPrefix(e.URL(), "https://")
-	p := &guardProxy{target: target, allow: map[string]bool{
-		target:                          true,
-		"login.microsoftonline.com:443": true,
-		"127.0.0.1:443":                 true,
-	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	p.URL = "http://" + ln.Addr().String()
-	return p
-}
-
-func (p *guardProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	dest := r.Host
-	if r.Method != http.MethodConnect {
-		dest = r.Method + " " + r.URL.String()
-	}
-	p.mu.Lock()
-	ok := r.Method == http.MethodConnect && p.allow[r.Host]
-	if ok {
-		if !slices.Contains(p.seen, dest) {
-			p.seen = append(p.seen, dest)
-		}
-	} else {
-		p.refused = append(p.refused, dest)
-	}
-	p.mu.Unlock()
-	if !ok {
-		http.Error(w, "the test's proxy lets az reach the tenant emulator only", http.StatusForbidden)
-		return
-	}
-	upstream, err := net.Dial("tcp", p.target)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		upstream.Close()
-		http.Error(w, "no hijacking", http.StatusInternalServerError)
-		return
-	}
-	client, buf, err := hj.Hijack()
-	if err != nil {
-		upstream.Close()
-		return
-	}
-	_, _ = client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
-	go func() {
-		_, _ = io.Copy(upstream, buf)
-		upstream.Close()
-	}()
-	_, _ = io.Copy(client, upstream)
-	client.Close()
-}
-
-func (p *guardProxy) targets() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.seen)
-}
-
-func (p *guardProxy) refusedTargets() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.refused)
+	target := acctest.HostPort(e.URL())
+	return acctest.StartProxy(t, target, target, "login.microsoftonline.com:443", "127.0.0.1:443")
 }

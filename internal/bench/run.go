@@ -15,6 +15,7 @@ import (
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/hclquote"
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/tfconfig"
 )
 
 // Options say what to measure.
@@ -343,28 +344,18 @@ const namePrefix = "bench-"
 // config is the benchmark's configuration: n registrations, signed in as e's bootstrap app.
 func config(e *emulator.Emulator, n int) string {
 	s := e.Seed()
-	return fmt.Sprintf(`terraform {
+	return `terraform {
   required_providers {
     stellar = { source = "stellar-migrator/stellar" }
   }
 }
-
-provider "stellar" {
-  tenant_id           = %s
-  client_id           = %s
-  client_secret       = %s
-  authority_host      = %s
-  graph_endpoint      = %s
-  ca_certificate_file = %s
-}
-
+` + tfconfig.ProviderBlock(s.TenantID, s.BootstrapClientID, s.BootstrapSecret, e.URL(), e.CAFile()) + fmt.Sprintf(`
 resource "stellar_target_registration" "r" {
   count                         = %d
   display_name                  = "%s${count.index}"
   permanently_delete_on_destroy = true
 }
-`, hclquote.String(s.TenantID), hclquote.String(s.BootstrapClientID), hclquote.String(s.BootstrapSecret),
-		hclquote.String(e.URL()), hclquote.String(e.URL()), hclquote.String(e.CAFile()), n, namePrefix)
+`, n, namePrefix)
 }
 
 // loadAverage is the 1, 5 and 15 minute load averages, on Linux.

@@ -183,7 +183,7 @@ func (s *store) consentFor(pc publicClient, u *user, req scopeRequest, interacti
 		return errConsentRequired(pc.appID, missing)
 	}
 	for _, val := range missing {
-		if req.resource.scope(val).Type == "Admin" && !holdsAny(roleSet(u.roles), rolesGrantDelegated) {
+		if req.resource.scope(val).Type == "Admin" && !holdsAny(roleSet(s.rolesHeldBy(u.id, v)), rolesGrantDelegated) {
 			return errAdminApprovalRequired(pc.name, val)
 		}
 	}
@@ -385,7 +385,7 @@ func (e *Emulator) signUserToken(pc publicClient, u *user, aud string, granted m
 		scp = append(scp, sc)
 	}
 	sort.Strings(scp)
-	wids := append(append([]string(nil), u.roles...), roleDefaultUser)
+	wids := s.userWids(u.id, view{now: now}) // the caller holds the store lock
 	issuer := "https://sts.windows.net/" + s.tenantID + "/"
 	claims := map[string]any{
 		"aud": aud, "iss": issuer, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),

@@ -180,8 +180,10 @@ func (s *store) deleteServicePrincipal(r ref, v view) error {
 }
 
 // softDeleteSP moves a principal, and every assignment and grant it is either end of, into
-// the deleted items container. The caller holds the lock.
+// the deleted items container; its directory role assignments are deleted
+// (dropRoleAssignmentsOf). The caller holds the lock.
 func (s *store) softDeleteSP(sp *servicePrincipal, v view) {
+	s.dropRoleAssignmentsOf(sp.id)
 	d := &deletedServicePrincipal{sp: sp}
 	for id, a := range s.assignments {
 		if a.PrincipalID == sp.id || a.ResourceID == sp.id {

@@ -2,7 +2,8 @@
 // Options.Tenants): the token service
 // (login.microsoftonline.com) and the part of Microsoft Graph v1.0 that registering a migration
 // application needs (applications, service principals and their owners, app role assignments,
-// delegated grants, users, mailbox settings, organization, deleted items and JSON batching),
+// delegated grants, directory role assignments, users, mailbox settings, organization, deleted
+// items and JSON batching),
 // with the few /beta reads the azuread provider makes (graph_beta.go).
 //
 // It serves HTTPS on 127.0.0.1 with a certificate authority of its own, so the real clients

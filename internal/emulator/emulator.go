@@ -341,7 +341,7 @@ func (e *Emulator) serve(buf *bufferedResponse, r *http.Request, batch *requestI
 	if d := time.Duration(e.latency.Load()); d > 0 && batch == nil {
 		sleep(r.Context(), d)
 	}
-	f, hit := e.faults.match(r.Method, r.URL.Path)
+	f, hit := e.faults.match(r)
 	if hit && f.Latency > 0 {
 		sleep(r.Context(), f.Latency)
 	}

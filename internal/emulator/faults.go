@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -17,8 +19,11 @@ import (
 // A request matches when Method (empty: any) equals its method and PathRegexp (empty: any)
 // matches its path, e.g. "/v1.0/applications" or "/{tenant}/oauth2/v2.0/token" (every
 // endpoint, the token service's included); sub-requests of a JSON batch are matched by their
-// own path ("/v1.0/" + item url) and fail as batch items. The first Skip matches pass; after
-// that the fault fires Times times (0: every time), on every Every-th match.
+// own path ("/v1.0/" + item url) and fail as batch items. BodyContains (empty: any) narrows the
+// match to requests whose body, gunzipped, contains that text (for a batch item, the item's own
+// body), so one of two concurrent writes to the same path can be picked out, e.g. the PATCH that
+// carries "keyCredentials". The first Skip matches pass; after that the fault fires Times times
+// (0: every time), on every Every-th match.
 //
 // What it does, in the order a request meets it: Latency before the request is served; then
 // either Status instead of serving it, or the request served (its write done) followed by
@@ -28,7 +33,9 @@ import (
 type Fault struct {
 	Method     string `json:"method,omitempty"`
 	PathRegexp string `json:"pathRegexp,omitempty"`
-	Skip       int    `json:"skip,omitempty"`
+	// BodyContains matches requests whose body contains this text; empty: any body.
+	BodyContains string `json:"bodyContains,omitempty"`
+	Skip         int    `json:"skip,omitempty"`
 	// Every makes the fault fire on every Every-th matching request only (2: every second
 	// one), as a throttling storm does; 0 or 1: on each.
 	Every      int           `json:"every,omitempty"`
@@ -137,17 +144,22 @@ func (s *faultSet) clear() {
 	s.mu.Unlock()
 }
 
-// match returns the first fault that fires for the request. Every matching fault counts the
-// request, so Skip means "let N matching requests pass" even when faults overlap.
-func (s *faultSet) match(method, path string) (Fault, bool) {
+// match returns the first fault that fires for r. Every matching fault counts the request, so
+// Skip means "let N matching requests pass" even when faults overlap. The body is read only
+// when a fault that looks at it matches r's method and path, and is put back for the handler.
+func (s *faultSet) match(r *http.Request) (Fault, bool) {
+	var body []byte
+	if s.wantsBody(r.Method, r.URL.Path) {
+		body = peekBody(r)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var hit *activeFault
 	for _, f := range s.faults {
-		if f.Method != "" && !strings.EqualFold(f.Method, method) {
+		if !f.matchesRoute(r.Method, r.URL.Path) {
 			continue
 		}
-		if f.re != nil && !f.re.MatchString(path) {
+		if f.BodyContains != "" && !bytes.Contains(body, []byte(f.BodyContains)) {
 			continue
 		}
 		f.matches++
@@ -163,6 +175,52 @@ func (s *faultSet) match(method, path string) (Fault, bool) {
 		return Fault{}, false
 	}
 	return hit.Fault, true
+}
+
+func (f *activeFault) matchesRoute(method, path string) bool {
+	return (f.Method == "" || strings.EqualFold(f.Method, method)) && (f.re == nil || f.re.MatchString(path))
+}
+
+// wantsBody reports whether a fault with BodyContains could match this method and path; the
+// body is read outside the lock, since a client may send it slowly.
+func (s *faultSet) wantsBody(method, path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.BodyContains != "" && f.matchesRoute(method, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxFaultBody is the most of a body a fault looks at: the largest body a handler accepts.
+const maxFaultBody = 4 << 20
+
+// peekBody returns r's body as the handlers read it (gunzipped) and leaves r.Body to be read
+// again from the start. A body that cannot be read or decoded matches no BodyContains; the
+// handler then answers it as it would without the fault.
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxFaultBody+1))
+	// What was not read (past the limit) stays behind raw, so the handler still sees the
+	// whole body and rejects it as too large.
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(raw), r.Body), r.Body}
+	if err != nil {
+		return nil
+	}
+	peek := r.WithContext(r.Context())
+	peek.Body = io.NopCloser(bytes.NewReader(raw))
+	body, err := readBody(peek, maxFaultBody)
+	if err != nil {
+		return nil
+	}
+	return body
 }
 
 // writeFault answers with the fault's status in the shape of the endpoint it hit: Graph's

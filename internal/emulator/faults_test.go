@@ -11,6 +11,8 @@ import (
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	khttp "github.com/microsoft/kiota-http-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/organization"
 
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/emulator"
@@ -166,5 +168,69 @@ func TestFaultEvery(t *testing.T) {
 	}
 	if want := []int{200, 429, 200, 429, 200, 429}; !slices.Equal(got, want) {
 		t.Fatalf("statuses %v, want %v", got, want)
+	}
+}
+
+// TestFaultBodyContains: of two writes to the same path, a fault with BodyContains hits only
+// the one whose body carries the text, whether the SDK gzipped the body or it is a batch
+// item's; the writes it lets pass, and the handler behind a fault that did not fire, still
+// read the whole body.
+func TestFaultBodyContains(t *testing.T) {
+	e := start(t, emulator.Options{})
+	g := bootstrapGraph(t, e)
+	c := ctx(t)
+	app, err := g.Applications().Post(c, newApp("Body matched"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appPath := "/v1.0/applications/" + *app.GetId()
+	e.Inject(emulator.Fault{Method: "PATCH", PathRegexp: "^/v1.0/applications/", BodyContains: "keyCredentials", Status: 500, Times: 2})
+	e.ResetRequests()
+
+	access := models.NewApplication()
+	access.SetRequiredResourceAccess([]models.RequiredResourceAccessable{})
+	if _, err := g.Applications().ByApplicationId(*app.GetId()).Patch(c, access, nil); err != nil {
+		t.Fatalf("PATCH requiredResourceAccess hit the fault: %v", err)
+	}
+	named := models.NewApplication()
+	named.SetDisplayName(ptr("Renamed"))
+	if _, err := g.Applications().ByApplicationId(*app.GetId()).Patch(c, named, nil); err != nil {
+		t.Fatalf("PATCH displayName hit the fault: %v", err)
+	}
+	if got, _ := e.Portal().Application(*app.GetId()); got.DisplayName != "Renamed" {
+		t.Fatalf("the PATCH the fault let pass lost its body: %+v", got)
+	}
+	keys := models.NewApplication()
+	keys.SetKeyCredentials([]models.KeyCredentialable{})
+	_, err = g.Applications().ByApplicationId(*app.GetId()).Patch(c, keys, nil)
+	wantGraphErr(t, err, 500, "generalException", "")
+	log := requestsTo(e, appPath)
+	if len(log) != 3 || log[0].Fault || log[1].Fault || !log[2].Fault || !log[2].Compressed {
+		t.Fatalf("log %+v", log)
+	}
+
+	// The same fault, on an item of a $batch: only the keyCredentials item fails.
+	adapter := g.GetAdapter()
+	b := msgraphcore.NewBatchRequest(adapter)
+	accessRI, _ := g.Applications().ByApplicationId(*app.GetId()).ToPatchRequestInformation(c, access, nil)
+	accessStep, _ := b.AddBatchRequestStep(*accessRI)
+	keysRI, _ := g.Applications().ByApplicationId(*app.GetId()).ToPatchRequestInformation(c, keys, nil)
+	keysStep, _ := b.AddBatchRequestStep(*keysRI)
+	resp, err := b.Send(c, adapter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := resp.GetStatusCodes()
+	if statuses[*accessStep.GetId()] != 204 || statuses[*keysStep.GetId()] != 500 {
+		t.Fatalf("batch item statuses %v", statuses)
+	}
+
+	// A faults file names it bodyContains.
+	path := filepath.Join(t.TempDir(), "faults.json")
+	if err := os.WriteFile(path, []byte(`[{"method": "PATCH", "bodyContains": "keyCredentials", "loseAnswer": true}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := emulator.LoadFaults(path); err != nil || len(fs) != 1 || fs[0].BodyContains != "keyCredentials" {
+		t.Fatalf("faults file read as %+v, %v", fs, err)
 	}
 }

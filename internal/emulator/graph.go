@@ -32,6 +32,13 @@ var (
 	permMe         = append([]string{"User.Read", "User.ReadWrite"}, permUserRead...)
 	permOrgRead    = []string{"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}
 	permMailbox    = []string{"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
+	// Directory roles (rbacapplication-list-roleassignments.md; RoleManagement.Read.All "includes
+	// reading role definitions and role assignments"). Writing takes RoleManagement.ReadWrite.Directory
+	// alone: rbacapplication-post-roleassignments.md names no other permission, and Graph's RBAC
+	// service refused an Azure CLI token, which holds Directory.AccessAsUser.All, on the sibling
+	// roleAssignmentScheduleRequests for want of it (Azure/azure-cli#26471).
+	permRoleRead  = []string{"RoleManagement.Read.Directory", "RoleManagement.Read.All", "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "Directory.ReadWrite.All"}
+	permRoleWrite = []string{"RoleManagement.ReadWrite.Directory"}
 )
 
 // permAssignRead is what reading app role assignments needs: the right to read the

@@ -314,7 +314,7 @@ func TestServicePrincipalsAndAssignments(t *testing.T) {
 		t.Fatalf("appRoleAssignments: %v", err)
 	}
 	onGraph, err := g.ServicePrincipals().ByServicePrincipalId(seed.GraphServicePrincipalID).AppRoleAssignedTo().Get(c, nil)
-	if err != nil || len(onGraph.GetValue()) != 7 { // 5 of the bootstrap app, 2 new
+	if err != nil || len(onGraph.GetValue()) != 8 { // 6 of the bootstrap app, 2 new
 		t.Fatalf("appRoleAssignedTo: %v %d", err, len(onGraph.GetValue()))
 	}
 

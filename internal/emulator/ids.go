@@ -95,3 +95,12 @@ func newSecret() string {
 	}
 	return string(out)
 }
+
+// roleAssignmentID returns the id of a tenant-wide directory role assignment as Graph forms
+// it: the role definition's and the principal's GUID bytes, unpadded base64url, then "-1"
+// (the list examples of rbacapplication-list-roleassignments.md: "lAPpYvVpN0KRkAEhdxReE…-1"
+// begins with Global Administrator's template ID). The same assignment made again has the
+// same id.
+func roleAssignmentID(roleDefinitionID, principalID string) string {
+	return b64.EncodeToString(append(guidBytes(roleDefinitionID), guidBytes(principalID)...)) + "-1"
+}

@@ -233,7 +233,7 @@ func (e *Emulator) managedIdentityToken(mi ManagedIdentity, resource string, now
 	}
 	// No application object: the token names the principal, as the app would be named.
 	app := &application{appID: client.appID, displayName: client.displayName}
-	return e.appTokenFor(app, client, res, s.audienceFor(res, resource), "2", s.rolesOf(client, res, v), now)
+	return e.appTokenFor(app, client, res, s.audienceFor(res, resource), "2", s.rolesOf(client, res, v), s.appWids(client, v), now)
 }
 
 func hasMetadataHeader(r *http.Request) bool {

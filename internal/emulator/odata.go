@@ -129,6 +129,11 @@ var filterProps = map[string]map[string]bool{
 	"ServicePrincipal (deleted)": set("id", "appid", "displayname"),
 
 	"FederatedIdentityCredential": set("name", "subject"),
+
+	// unifiedroledefinition.md, unifiedroleassignment.md ("Supports $filter (eq, in)"); the
+	// emulator's $filter knows eq.
+	"UnifiedRoleDefinition": set("id", "displayname", "isbuiltin", "templateid"),
+	"UnifiedRoleAssignment": set("id", "principalid", "roledefinitionid", "directoryscopeid", "appscopeid"),
 }
 
 func set(keys ...string) map[string]bool {
@@ -150,6 +155,9 @@ func matches(it map[string]any, clauses []filterClause) bool {
 					return false
 				}
 				continue
+			}
+			if b, isBool := it[k].(bool); isBool { // isBuiltIn eq true
+				s, isStr = strconv.FormatBool(b), true
 			}
 			// Graph compares directory strings case-insensitively.
 			if !isStr || !strings.EqualFold(s, *c.value) {

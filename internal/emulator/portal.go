@@ -175,6 +175,30 @@ func (p *Portal) AssignAppRole(principalSPID, resourceAppID, roleValue string) (
 	return AppRoleAssignment{}, notFound("service principal "+principalSPID, err)
 }
 
+// DirectoryRoleAssignments lists the directory roles the person or service principal
+// principalID holds, as an administrator sees them in the portal (no replication lag).
+func (p *Portal) DirectoryRoleAssignments(principalID string) []DirectoryRoleAssignment {
+	var out []DirectoryRoleAssignment
+	for _, a := range p.store().directoryRoleAssignments(portalView()) {
+		if strings.EqualFold(a.PrincipalID, principalID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// AssignDirectoryRole gives a person or a service principal a directory role (a Role*
+// template ID) tenant-wide, as an administrator does out of band.
+func (p *Portal) AssignDirectoryRole(principalID, roleTemplateID string) (DirectoryRoleAssignment, error) {
+	a, err := p.store().assignDirectoryRole(principalID, roleTemplateID, portalView())
+	return a, notFound("principal "+principalID+" or role "+roleTemplateID, err)
+}
+
+// RemoveDirectoryRoleAssignment ends a directory role assignment.
+func (p *Portal) RemoveDirectoryRoleAssignment(id string) error {
+	return notFound("directory role assignment "+id, p.store().removeDirectoryRoleAssignment(id, portalView()))
+}
+
 // DeleteDelegatedGrant revokes a delegated permission grant.
 func (p *Portal) DeleteDelegatedGrant(id string) error {
 	return notFound("delegated grant "+id, p.store().deleteGrant(id, portalView()))

@@ -116,7 +116,15 @@ func routeTable() []route {
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal", perms: need(permAppRead), graph: (*graphReq).listDeletedServicePrincipals},
 		{methods: "GET", pattern: "/v1.0/directory/deletedItems/{id}", perms: need(permAppRead), graph: (*graphReq).getDeletedItem, about: "an application or a service principal"},
 		{methods: "DELETE", pattern: "/v1.0/directory/deletedItems/{id}", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).purgeDeletedItem, about: "permanent delete"},
-		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem},
+		{methods: "POST", pattern: "/v1.0/directory/deletedItems/{id}/restore", roles: rolesManageApps, owners: true, perms: need(permAppWrite), graph: (*graphReq).restoreDeletedItem, about: "a service principal comes back without its directory role assignments"},
+		// Directory roles, through the unified RBAC API (graph_roles.go). Reading needs no role:
+		// members "read all administrative roles and memberships" (users-default-permissions).
+		{methods: "GET", pattern: "/v1.0/roleManagement/directory/roleDefinitions", perms: need(permRoleRead), graph: (*graphReq).listRoleDefinitions, about: "the built-in roles the emulator knows, id = templateId; $filter on id, displayName, templateId, isBuiltIn"},
+		{methods: "GET", pattern: "/v1.0/roleManagement/directory/roleDefinitions/{id}", perms: need(permRoleRead), graph: (*graphReq).getRoleDefinition, about: "by template ID"},
+		{methods: "GET", pattern: "/v1.0/roleManagement/directory/roleAssignments", perms: need(permRoleRead), graph: (*graphReq).listRoleAssignments, about: "the seeded people's roles too; $filter on principalId, roleDefinitionId, directoryScopeId"},
+		{methods: "POST", pattern: "/v1.0/roleManagement/directory/roleAssignments", roles: rolesManageRoles, perms: need(permRoleWrite), graph: (*graphReq).createRoleAssignment, about: "principalId (a user or service principal), roleDefinitionId (a template ID), directoryScopeId \"/\" (the one scope served); 400 for one the principal holds already; the principal's next tokens carry the role in wids"},
+		{methods: "GET", pattern: "/v1.0/roleManagement/directory/roleAssignments/{id}", perms: need(permRoleRead), graph: (*graphReq).getRoleAssignment},
+		{methods: "DELETE", pattern: "/v1.0/roleManagement/directory/roleAssignments/{id}", roles: rolesManageRoles, perms: need(permRoleWrite), graph: (*graphReq).deleteRoleAssignment, about: "204"},
 
 		// Microsoft Graph beta: the v1.0 objects plus the beta-only properties clients read
 		// there (graph_beta.go).

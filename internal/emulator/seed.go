@@ -31,13 +31,17 @@ const (
 )
 
 // bootstrapRoles are the Graph application permissions consented for the bootstrap app:
-// enough to register an application, grant it permissions and look up users and the tenant.
+// enough to register an application, grant it permissions, assign its service principal a
+// directory role (Exchange Administrator, which Exchange.ManageAsApp needs: creating a role
+// assignment needs RoleManagement.ReadWrite.Directory, rbacapplication-post-roleassignments)
+// and look up users and the tenant.
 var bootstrapRoles = []string{
 	"Application.ReadWrite.All",
 	"AppRoleAssignment.ReadWrite.All",
 	"DelegatedPermissionGrant.ReadWrite.All",
 	"User.Read.All",
 	"Organization.Read.All",
+	"RoleManagement.ReadWrite.Directory",
 }
 
 // SeedUserPassword is the password of every seeded user: the emulator is a test tenant, and
@@ -47,15 +51,15 @@ const SeedUserPassword = "Contoso-Emulator-1!"
 // seedUsers are the tenant's people: an administrator per role that matters to registering
 // and consenting, and members without a role.
 var seedUsers = []*user{
-	{id: "0b1f6c2e-7a3d-4e58-9c41-2d6f8a1b3c5e", upn: "admin@contoso.com", displayName: "MOD Administrator", givenName: "MOD", surname: "Administrator", mail: "admin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", roles: []string{RoleGlobalAdministrator}},
+	{id: "0b1f6c2e-7a3d-4e58-9c41-2d6f8a1b3c5e", upn: "admin@contoso.com", displayName: "MOD Administrator", givenName: "MOD", surname: "Administrator", mail: "admin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", seedRoles: []string{RoleGlobalAdministrator}},
 	{id: "3c9e2a71-5d4b-4f86-a2c7-8e1d0b6f4a93", upn: "adele.vance@contoso.com", displayName: "Adele Vance", givenName: "Adele", surname: "Vance", mail: "adele.vance@contoso.com", jobTitle: "Retail Manager", officeLocation: "18/2111", hasMailbox: true, timeZone: "Pacific Standard Time"},
 	{id: "6e4a8d15-2b7c-4c39-b5e8-1f0a7d3c9b62", upn: "megan.bowen@contoso.com", displayName: "Megan Bowen", givenName: "Megan", surname: "Bowen", mail: "megan.bowen@contoso.com", jobTitle: "Marketing Manager", officeLocation: "12/1110", hasMailbox: true, timeZone: "W. Europe Standard Time"},
 	// An account without an Exchange Online mailbox (no licence): mail is empty and
 	// mailboxSettings answers MailboxNotEnabledForRESTAPI.
 	{id: "9a2d5f38-6c1e-4b74-8d93-4e7b2a0c6f15", upn: "no.mailbox@contoso.com", displayName: "No Mailbox", givenName: "No", surname: "Mailbox"},
-	{id: "5d7e1a93-4c2b-4f08-9e6d-3b8a0c1f2e47", upn: "roleadmin@contoso.com", displayName: "Privileged Role Admin", givenName: "Priya", surname: "Roles", mail: "roleadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", roles: []string{RolePrivilegedRoleAdministrator}},
-	{id: "7f3b9c21-8e4d-4a16-b2c5-6d0e9f1a3b58", upn: "appadmin@contoso.com", displayName: "Application Admin", givenName: "Alex", surname: "Apps", mail: "appadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", roles: []string{RoleApplicationAdministrator}},
-	{id: "2a6c4e80-1b3d-4f57-a9e2-8c0d6b4f1e39", upn: "cloudappadmin@contoso.com", displayName: "Cloud Application Admin", givenName: "Cleo", surname: "Cloud", mail: "cloudappadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", roles: []string{RoleCloudApplicationAdministrator}},
+	{id: "5d7e1a93-4c2b-4f08-9e6d-3b8a0c1f2e47", upn: "roleadmin@contoso.com", displayName: "Privileged Role Admin", givenName: "Priya", surname: "Roles", mail: "roleadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", seedRoles: []string{RolePrivilegedRoleAdministrator}},
+	{id: "7f3b9c21-8e4d-4a16-b2c5-6d0e9f1a3b58", upn: "appadmin@contoso.com", displayName: "Application Admin", givenName: "Alex", surname: "Apps", mail: "appadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", seedRoles: []string{RoleApplicationAdministrator}},
+	{id: "2a6c4e80-1b3d-4f57-a9e2-8c0d6b4f1e39", upn: "cloudappadmin@contoso.com", displayName: "Cloud Application Admin", givenName: "Cleo", surname: "Cloud", mail: "cloudappadmin@contoso.com", hasMailbox: true, timeZone: "Pacific Standard Time", seedRoles: []string{RoleCloudApplicationAdministrator}},
 }
 
 // exchangeAppRoles and exchangeScopes are the permissions of Office 365 Exchange Online the
@@ -95,6 +99,8 @@ func newSeededTenant(t tenantSpec, bootstrapSecret string) (*store, Seed) {
 		deletedSPs:  map[string]*deletedServicePrincipal{},
 		assignments: map[string]*assignment{},
 		grants:      map[string]*grant{},
+
+		roleAssignments: map[string]*roleAssignment{},
 	}
 	for _, u := range seedUsers {
 		cp := *u
@@ -106,8 +112,15 @@ func newSeededTenant(t tenantSpec, bootstrapSecret string) (*store, Seed) {
 				cp.mail = cp.upn
 			}
 		}
-		cp.roles = append([]string(nil), u.roles...)
+		cp.seedRoles = append([]string(nil), u.seedRoles...)
 		s.users = append(s.users, &cp)
+	}
+	for _, u := range s.users {
+		for _, r := range u.seedRoles {
+			if _, err := s.assignDirectoryRole(u.id, r, view{now: created, visibleAt: created, all: true}); err != nil {
+				panic(err)
+			}
+		}
 	}
 
 	graph := &servicePrincipal{
@@ -159,7 +172,7 @@ func newSeededTenant(t tenantSpec, bootstrapSecret string) (*store, Seed) {
 		ARMServicePrincipalID:       arm.id,
 	}
 	for _, u := range s.users {
-		seed.Users = append(seed.Users, SeedUser{UPN: u.upn, ID: u.id, DisplayName: u.displayName, HasMailbox: u.hasMailbox, Roles: append([]string(nil), u.roles...)})
+		seed.Users = append(seed.Users, SeedUser{UPN: u.upn, ID: u.id, DisplayName: u.displayName, HasMailbox: u.hasMailbox, Roles: append([]string(nil), u.seedRoles...)})
 	}
 	return s, seed
 }

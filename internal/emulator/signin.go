@@ -311,7 +311,7 @@ func (e *Emulator) grantAdminConsent(clientID string, u *user, tenant string) *a
 	if err != nil {
 		return errAppNotFound(clientID, tenant)
 	}
-	wids := roleSet(u.roles)
+	wids := roleSet(s.directoryRolesOf(u.id, v))
 	plan, aerr := s.consentPlan(app, wids, v)
 	if aerr != nil {
 		return aerr

@@ -41,6 +41,7 @@ type TenantState struct {
 	ServicePrincipals        []StateServicePrincipal `json:"servicePrincipals"`
 	AppRoleAssignments       []StateAssignment       `json:"appRoleAssignments"`
 	OAuth2PermissionGrants   []StateGrant            `json:"oauth2PermissionGrants"`
+	RoleAssignments          []StateRoleAssignment   `json:"roleAssignments"`
 	Users                    []StateUser             `json:"users"`
 	DeletedApplications      []StateApplication      `json:"deletedApplications"`
 	DeletedServicePrincipals []StateServicePrincipal `json:"deletedServicePrincipals"`
@@ -131,7 +132,17 @@ type StateGrant struct {
 	Scope       string `json:"scope"`
 }
 
-// StateUser is a person, with the names of their directory roles.
+// StateRoleAssignment is a directory role assignment. RoleDisplayName, the role's name
+// ("Exchange Administrator"), is the emulator's addition: Graph gives the id only.
+type StateRoleAssignment struct {
+	ID               string `json:"id"`
+	PrincipalID      string `json:"principalId"`
+	RoleDefinitionID string `json:"roleDefinitionId"`
+	RoleDisplayName  string `json:"roleDisplayName"`
+	DirectoryScopeID string `json:"directoryScopeId"`
+}
+
+// StateUser is a person, with the names of their tenant-wide directory roles.
 type StateUser struct {
 	ID                string   `json:"id"`
 	UserPrincipalName string   `json:"userPrincipalName"`
@@ -234,7 +245,7 @@ func (s *store) state() TenantState {
 	defer s.mu.Unlock()
 	out := TenantState{TenantID: s.tenantID, DisplayName: s.displayName, Domains: []string{},
 		Applications: []StateApplication{}, ServicePrincipals: []StateServicePrincipal{}, AppRoleAssignments: []StateAssignment{},
-		OAuth2PermissionGrants: []StateGrant{}, Users: []StateUser{}, DeletedApplications: []StateApplication{}, DeletedServicePrincipals: []StateServicePrincipal{}}
+		OAuth2PermissionGrants: []StateGrant{}, RoleAssignments: []StateRoleAssignment{}, Users: []StateUser{}, DeletedApplications: []StateApplication{}, DeletedServicePrincipals: []StateServicePrincipal{}}
 	for _, d := range s.domains {
 		out.Domains = append(out.Domains, d.name)
 		if d.isDefault {
@@ -271,9 +282,13 @@ func (s *store) state() TenantState {
 	for _, g := range sortedGrants(s.grants) {
 		out.OAuth2PermissionGrants = append(out.OAuth2PermissionGrants, StateGrant{ID: g.ID, ClientID: g.ClientID, ConsentType: g.ConsentType, PrincipalID: g.PrincipalID, ResourceID: g.ResourceID, Scope: g.Scope})
 	}
+	for _, a := range s.sortedRoleAssignments() {
+		out.RoleAssignments = append(out.RoleAssignments, StateRoleAssignment{ID: a.ID, PrincipalID: a.PrincipalID, RoleDefinitionID: a.RoleDefinitionID,
+			RoleDisplayName: roleNames[a.RoleDefinitionID], DirectoryScopeID: a.DirectoryScopeID})
+	}
 	for _, u := range s.users {
 		su := StateUser{ID: u.id, UserPrincipalName: u.upn, DisplayName: u.displayName, HasMailbox: u.hasMailbox, Roles: []string{}, RoleTemplateIDs: []string{}}
-		for _, r := range u.roles {
+		for _, r := range s.rolesHeldBy(u.id, view{all: true}) {
 			su.Roles = append(su.Roles, roleNames[r])
 			su.RoleTemplateIDs = append(su.RoleTemplateIDs, r)
 		}

@@ -55,7 +55,7 @@ func TestStateFile(t *testing.T) {
 			roles = append(roles, a.AppRoleValue)
 		}
 	}
-	if strings.Join(roles, " ") != "Application.ReadWrite.All AppRoleAssignment.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All User.Read.All Organization.Read.All" {
+	if strings.Join(roles, " ") != "Application.ReadWrite.All AppRoleAssignment.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All User.Read.All Organization.Read.All RoleManagement.ReadWrite.Directory" {
 		t.Fatalf("bootstrap roles in the state: %v", roles)
 	}
 	if u := st.Tenants[0].Users[0]; u.UserPrincipalName != "admin@contoso.com" || u.Roles[0] != "Global Administrator" {

@@ -37,6 +37,9 @@ type store struct {
 	assignments map[string]*assignment
 	grants      map[string]*grant
 	users       []*user
+	// roleAssignments are the directory role assignments by id
+	// (directory_role_assignments.go).
+	roleAssignments map[string]*roleAssignment
 
 	// ownURL reports whether a resource URI is the emulator's own URL, which names Microsoft
 	// Graph (and ARM) for clients that found them through the emulator's endpoint metadata.
@@ -129,7 +132,9 @@ type user struct {
 	hasMailbox               bool
 	timeZone                 string
 	password                 string
-	roles                    []string // directory role template IDs
+	// seedRoles are the directory roles (template IDs) the seed assigns the person. Once the
+	// tenant is seeded the directory's role assignments hold them: read those (rolesHeldBy).
+	seedRoles []string
 }
 
 // checkSecret finds the password whose secret matches. Every candidate is compared in

@@ -149,7 +149,7 @@ func (e *Emulator) issue(r *http.Request, tenant string, form url.Values) (strin
 	if client == nil {
 		return "", errNoServicePrincipal(app.appID, s.tenantID)
 	}
-	return e.appTokenFor(app, client, res, s.audienceFor(res, resource), acr, s.rolesOf(client, res, v), now)
+	return e.appTokenFor(app, client, res, s.audienceFor(res, resource), acr, s.rolesOf(client, res, v), s.appWids(client, v), now)
 }
 
 // clientCredentials reads the client id and secret from the form or, for
@@ -225,11 +225,15 @@ func (e *Emulator) appToken(app *application, client, res *servicePrincipal, acr
 	if aud == "" {
 		aud = res.appID
 	}
-	return e.appTokenFor(app, client, res, aud, acr, roles, now)
+	e.store.mu.Lock()
+	wids := e.store.appWids(client, view{now: now})
+	e.store.mu.Unlock()
+	return e.appTokenFor(app, client, res, aud, acr, roles, wids, now)
 }
 
-// appTokenFor is appToken with the audience the request earned (store.audienceFor).
-func (e *Emulator) appTokenFor(app *application, client, _ *servicePrincipal, aud, acr string, roles []string, now time.Time) (string, *aadError) {
+// appTokenFor is appToken with the audience the request earned (store.audienceFor) and the
+// client's wids (store.appWids).
+func (e *Emulator) appTokenFor(app *application, client, _ *servicePrincipal, aud, acr string, roles, wids []string, now time.Time) (string, *aadError) {
 	s := e.store
 	issuer := "https://sts.windows.net/" + s.tenantID + "/"
 	claims := map[string]any{
@@ -249,6 +253,7 @@ func (e *Emulator) appTokenFor(app *application, client, _ *servicePrincipal, au
 		"tid":             s.tenantID,
 		"uti":             randomToken(16),
 		"ver":             "1.0",
+		"wids":            wids,
 	}
 	if len(roles) > 0 { // Entra omits the claim when the client holds no role
 		claims["roles"] = roles

@@ -155,6 +155,16 @@ type DelegatedGrant struct {
 	Scope       string
 }
 
+// DirectoryRoleAssignment is a directory role held by a person or a service principal (Graph's
+// unifiedRoleAssignment). RoleDefinitionID is the role's template ID (Role* constants);
+// DirectoryScopeID is "/", tenant-wide, the one scope the emulator serves.
+type DirectoryRoleAssignment struct {
+	ID               string
+	PrincipalID      string
+	RoleDefinitionID string
+	DirectoryScopeID string
+}
+
 // Request is one entry of the request log.
 type Request struct {
 	Method string

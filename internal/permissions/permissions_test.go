@@ -172,14 +172,3 @@ func TestDefaultSetIsMigrationSet(t *testing.T) {
 		}
 	}
 }
-
-func TestAdvisoriesWarnAboutEWS(t *testing.T) {
-	ews := Resolved{API: "exchange_online", AppID: ExchangeOnlineAppID, Application: []Permission{{ID: fullAccessAsAppRoleID, Value: "full_access_as_app"}}}
-	got := Advisories([]Resolved{ews})
-	if len(got) != 1 || !strings.Contains(got[0], "EwsAllowedAppIDs") || !strings.Contains(got[0], "2027-04-01") {
-		t.Fatalf("want one EWS advisory naming the allow-list and the end date, got %v", got)
-	}
-	if got := Advisories([]Resolved{{AppID: MicrosoftGraphAppID, Application: graph.Roles}}); len(got) != 0 {
-		t.Fatalf("Graph permissions need no advisory, got %v", got)
-	}
-}

@@ -133,7 +133,8 @@ func TestAccTargetRegistration_certificateAnswerLost(t *testing.T) {
 	cert, bundle := selfSignedCertificate(t)
 	public := publicPEM(cert)
 	config := registrationConfig(e, name, fmt.Sprintf("client_secret_enabled = false\nclient_certificate = %q", public))
-	e.Inject(emulator.Fault{Method: "PATCH", PathRegexp: "^/v1.0/applications/", LoseAnswer: true, Times: 1})
+	// The certificate's PATCH, not the permissions' one that create sends beside it.
+	e.Inject(emulator.Fault{Method: "PATCH", PathRegexp: "^/v1.0/applications/", BodyContains: "keyCredentials", LoseAnswer: true, Times: 1})
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -151,6 +152,15 @@ func TestAccTargetRegistration_certificateAnswerLost(t *testing.T) {
 					}
 					if len(app.Certificates) != 1 || len(app.Passwords) != 0 {
 						return fmt.Errorf("application holds %d certificates and %d secrets, want 1 and 0", len(app.Certificates), len(app.Passwords))
+					}
+					lost := 0
+					for _, r := range e.Requests() {
+						if r.AnswerLost && r.Method == "PATCH" {
+							lost++
+						}
+					}
+					if lost != 1 {
+						return fmt.Errorf("%d PATCH answers lost, want the certificate's one", lost)
 					}
 					return signsInWithCertificate(e, app.AppID, bundle)
 				},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -61,7 +62,9 @@ type session struct {
 }
 
 // open signs in once and fills d's tenant, tenantID and caller; later calls return the first
-// one's outcome.
+// one's outcome, so a wrong setting is reported once. A sign-in cut short by its caller's
+// context (Ctrl-C, a cancelled walk, a timeout) is the exception: it says nothing of the
+// settings, so it is not kept, and the next call signs in again.
 func (d *providerData) open(ctx context.Context) diag.Diagnostics {
 	ss := d.session
 	ss.mu.Lock()
@@ -69,9 +72,14 @@ func (d *providerData) open(ctx context.Context) diag.Diagnostics {
 	if ss.done {
 		return ss.diags
 	}
-	ss.done = true
 	s := ss.s
 	tok, err := ss.cred.Token(ctx, s.cloud.GraphResource)
+	if err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		var diags diag.Diagnostics
+		addSignInErrorInWords(&diags, err, "The provider could not sign in to the target tenant")
+		return diags
+	}
+	ss.done = true
 	if err != nil {
 		addSignInErrorInWords(&ss.diags, err, "The provider could not sign in to the target tenant")
 		return ss.diags

@@ -52,7 +52,9 @@ func TestAccExamples_resource(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: exampleConfig(t, "provider/provider.tf", "resources/stellar_target_registration/resource.tf"),
 			Check: resource.ComposeTestCheckFunc(
-				resource.TestCheckResourceAttr("stellar_target_registration.custom", "client_secret_display_name", "migration window 2027"),
+				resource.TestCheckResourceAttr("stellar_target_registration.import_export", "client_secret_display_name", "migration window 2027"),
+				resource.TestCheckTypeSetElemAttr("stellar_target_registration.import_export", "granted_permissions.0.application.*", "MailboxItem.ImportExport.All"),
+				resource.TestCheckResourceAttr("stellar_target_registration.custom", "granted_permissions.0.application.#", "4"),
 				resource.TestCheckResourceAttrSet("stellar_target_registration.default", "client_id"),
 			),
 		}},
@@ -85,8 +87,9 @@ func TestAccExamples_validation(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	signInFromEnvironment(t, e)
 	// The examples validate the bootstrap app, which holds only the roles to
-	// manage registrations: the data source reports that (its check block
-	// warns), the ephemeral resource stops the run.
+	// manage registrations: the data source reports that it lacks Exchange Online
+	// PowerShell access and the Exchange Administrator role (its check block warns), the
+	// ephemeral resource stops the run.
 	vars := config.Variables{"client_secret": config.StringVariable(e.Seed().BootstrapSecret)}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -97,8 +100,12 @@ func TestAccExamples_validation(t *testing.T) {
 				ConfigVariables: vars,
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "valid", "false"),
-					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.4.name", "admin_consent"),
-					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.4.status", "failed"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.6.name", "exchange_access"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.6.status", "failed"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.7.name", "directory_role"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.7.status", "failed"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.8.name", "credential_expiry"),
+					resource.TestCheckResourceAttr("data.stellar_target_validation.manual", "checks.8.status", "passed"),
 				),
 			},
 			{

@@ -18,6 +18,10 @@ import (
 // real terraform and the built provider: the next apply converges (a plan then shows no
 // changes), state equals the tenant (read through the emulator), no secret is on the
 // application that state does not hold, and destroy leaves nothing, deleted items included.
+//
+// A call is picked out by method and path and, where two calls of one apply share both (the
+// permissions' and the certificate's PATCH of the application, sent at once), by a text its
+// body carries. Items of the consent $batch are calls of their own, matched by their paths.
 func TestAccFaultMatrix(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (make test does)")
@@ -25,22 +29,25 @@ func TestAccFaultMatrix(t *testing.T) {
 	bin := acctest.BuildProvider(t)
 	type call struct {
 		phase, name, method, path string
+		body                      string // Fault.BodyContains; empty: any body
 	}
 	calls := []call{
-		{"create", "sign-in", "POST", "/oauth2/v2.0/token$"},
-		{"create", "permission catalogue", "GET", "^/v1.0/servicePrincipals$"},
-		{"create", "register application", "POST", "^/v1.0/applications$"},
-		{"create", "add secret", "POST", "/addPassword$"},
-		{"create", "request permissions or add certificate", "PATCH", "^/v1.0/applications/"}, // whichever PATCH comes first
-		{"create", "create service principal", "POST", "^/v1.0/servicePrincipals$"},
-		{"create", "grant consent", "POST", "/appRoleAssignedTo$"},
-		{"update", "update application", "PATCH", "^/v1.0/applications/"},
-		{"update", "grant consent", "POST", "/appRoleAssignedTo$"},
-		{"update", "revoke consent", "DELETE", "/appRoleAssignedTo/"},
-		{"rotation", "add secret", "POST", "/addPassword$"},
-		{"rotation", "remove secret", "POST", "/removePassword$"},
-		{"destroy", "delete application", "DELETE", "^/v1.0/applications/"},
-		{"destroy", "purge", "DELETE", "^/v1.0/directory/deletedItems/"},
+		{"create", "sign-in", "POST", "/oauth2/v2.0/token$", ""},
+		{"create", "permission catalogue", "GET", "^/v1.0/servicePrincipals$", ""},
+		{"create", "register application", "POST", "^/v1.0/applications$", ""},
+		{"create", "add secret", "POST", "/addPassword$", ""},
+		{"create", "request permissions", "PATCH", "^/v1.0/applications/", "requiredResourceAccess"},
+		{"create", "add certificate", "PATCH", "^/v1.0/applications/", "keyCredentials"},
+		{"create", "create service principal", "POST", "^/v1.0/servicePrincipals$", ""},
+		{"create", "grant consent", "POST", "/appRoleAssignedTo$", ""},
+		{"create", "grant delegated consent", "POST", "^/v1.0/oauth2PermissionGrants$", ""},
+		{"update", "update application", "PATCH", "^/v1.0/applications/", ""},
+		{"update", "grant consent", "POST", "/appRoleAssignedTo$", ""},
+		{"update", "revoke consent", "DELETE", "/appRoleAssignedTo/", ""},
+		{"rotation", "add secret", "POST", "/addPassword$", ""},
+		{"rotation", "remove secret", "POST", "/removePassword$", ""},
+		{"destroy", "delete application", "DELETE", "^/v1.0/applications/", ""},
+		{"destroy", "purge", "DELETE", "^/v1.0/directory/deletedItems/", ""},
 	}
 	faults := []struct {
 		name  string
@@ -60,23 +67,26 @@ func TestAccFaultMatrix(t *testing.T) {
 		for _, f := range faults {
 			t.Run(c.phase+"/"+c.name+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
-				runCell(t, bin, c.phase, c.method, c.path, f.fault, f.lag)
+				fault := f.fault
+				fault.Method, fault.PathRegexp, fault.BodyContains = c.method, c.path, c.body
+				runCell(t, bin, c.phase, fault, f.lag)
 			})
 		}
 	}
 }
 
-func runCell(t *testing.T, bin, phase, method, path string, fault emulator.Fault, lag time.Duration) {
+func runCell(t *testing.T, bin, phase string, fault emulator.Fault, lag time.Duration) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	name := "stellar-matrix"
-	// Both credentials, so that the certificate's write is a call of create too.
+	// Both credentials, so that the certificate's write is a call of create too; a delegated
+	// permission, so that consent writes the all-users grant.
 	cert, _ := selfSignedCertificate(t)
 	config := func(permissions, generation string) string {
 		return acctest.ProviderBlock(e) + fmt.Sprintf(`
 resource "stellar_target_registration" "test" {
   display_name                  = %q
   permanently_delete_on_destroy = true
-  api_permissions               = [{ api = "microsoft_graph", application = [%s] }]
+  api_permissions               = [{ api = "microsoft_graph", application = [%s], delegated = [%q] }]
   rotate_when_changed           = { generation = %q }
   client_certificate            = %q
   timeouts = {
@@ -85,17 +95,15 @@ resource "stellar_target_registration" "test" {
     delete = "10s"
   }
 }
-`, name, permissions, generation, publicPEM(cert))
+`, name, permissions, matrixDelegated, generation, publicPEM(cert))
 	}
 	before, after := `"User.Read.All", "Mail.ReadWrite"`, `"User.Read.All", "Calendars.ReadWrite"`
 	w := acctest.NewWorkspace(t, bin, config(before, "1"))
 	inject := func() {
-		f := fault
-		f.Method, f.PathRegexp = method, path
 		if lag > 0 {
 			e.SetReplicationLag(lag)
 		} else {
-			e.Inject(f)
+			e.Inject(fault)
 		}
 	}
 	calm := func() { e.ClearFaults(); e.SetReplicationLag(0) }
@@ -143,8 +151,12 @@ resource "stellar_target_registration" "test" {
 	checkNothingLeft(t, e, name)
 }
 
+// matrixDelegated is the delegated permission of the matrix's configuration.
+const matrixDelegated = "User.Read"
+
 // checkStateIsTenant compares state with what the emulator holds: the one application, its
-// one secret, its one certificate, its service principal's consent.
+// one secret, its one certificate, its service principal's consent (the two application
+// permissions and one all-users grant of matrixDelegated).
 func checkStateIsTenant(t *testing.T, e *emulator.Emulator, w *acctest.Workspace, name, thumb string) {
 	t.Helper()
 	var show struct {
@@ -190,6 +202,27 @@ func checkStateIsTenant(t *testing.T, e *emulator.Emulator, w *acctest.Workspace
 	if n := len(e.Portal().AppRoleAssignments(sp.ObjectID)); n != 2 {
 		t.Fatalf("%d permissions consented, want the 2 configured", n)
 	}
+	if g := e.Portal().DelegatedGrants(sp.ObjectID); len(g) != 1 || g[0].Scope != matrixDelegated || g[0].ConsentType != "AllPrincipals" {
+		t.Fatalf("delegated grants %+v, want one all-users grant of %s", g, matrixDelegated)
+	}
+	if got := stateDelegated(st); !slices.Equal(got, []string{matrixDelegated}) {
+		t.Fatalf("state's granted delegated permissions %v, want [%s]", got, matrixDelegated)
+	}
+}
+
+// stateDelegated is the delegated permissions state holds as granted, over every API.
+func stateDelegated(st map[string]any) []string {
+	var out []string
+	granted, _ := st["granted_permissions"].([]any)
+	for _, g := range granted {
+		m, _ := g.(map[string]any)
+		ds, _ := m["delegated"].([]any)
+		for _, d := range ds {
+			out = append(out, fmt.Sprint(d))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func checkNothingLeft(t *testing.T, e *emulator.Emulator, name string) {

@@ -66,6 +66,15 @@ resource "stellar_target_registration" "test" {
 			}
 			w.Run(t, "destroy", "-auto-approve")
 			checkNothingLeft(t, e, name)
+
+			// The import/export preset cannot work outside the global cloud: a plan-time error there.
+			w.SetConfig(t, strings.Replace(config, "api_permissions = [{ api = \"microsoft_graph\", application = [\"User.Read.All\", \"MailboxItem.ImportExport.All\"] }]",
+				"permission_set = \"graph_import_export\"", 1))
+			out, err := w.Try("plan", "-no-color")
+			refused := err != nil && strings.Contains(out, "Not offered in the "+tc.cloud+" cloud") && strings.Contains(out, "permission_set")
+			if refused != (tc.cloud != "global") || (tc.cloud == "global" && err != nil) {
+				t.Errorf("permission_set = \"graph_import_export\" in the %s cloud: refused = %v, err = %v:\n%s", tc.cloud, refused, err, out)
+			}
 		})
 	}
 }

@@ -38,15 +38,16 @@ var roleDisplayNames = map[string]string{
 
 // planNeeds is what applying a plan will ask of the tenant.
 type planNeeds struct {
-	register          bool // create or change the application, its secret, its service principal
-	consentGraphRoles bool // admin consent of Microsoft Graph application permissions
-	consentOtherRoles bool // of other APIs' application permissions
-	consentDelegated  bool // of delegated permissions, for all users
+	register          bool     // create or change the application, its secret, its service principal
+	consentGraphRoles bool     // admin consent of Microsoft Graph application permissions
+	consentOtherRoles bool     // of other APIs' application permissions
+	consentDelegated  bool     // of delegated permissions, for all users
+	assignRoles       []string // directory roles (template IDs) for the service principal
 }
 
 // needsOf derives the needs of a registration's desired state.
 func needsOf(d desiredRegistration) planNeeds {
-	n := planNeeds{register: true}
+	n := planNeeds{register: true, assignRoles: d.directoryRoles}
 	if !d.grantConsent {
 		return n
 	}
@@ -82,6 +83,8 @@ func preflight(c auth.Claims, n planNeeds) []preflightProblem {
 		{n.consentGraphRoles, "grant admin consent to Microsoft Graph application permissions", "AppRoleAssignment.ReadWrite.All", rolesConsentGraph},
 		{n.consentOtherRoles, "grant admin consent to application permissions", "AppRoleAssignment.ReadWrite.All", rolesConsentOther},
 		{n.consentDelegated, "grant admin consent to delegated permissions for all users", "DelegatedPermissionGrant.ReadWrite.All", rolesConsentOther},
+		// Assigning a directory role is privileged role management (roleAssignments "least privileged roles").
+		{len(n.assignRoles) > 0, "assign the " + roleNames(n.assignRoles) + " directory role to the service principal", "RoleManagement.ReadWrite.Directory", rolesConsentGraph},
 	}
 	var out []preflightProblem
 	for _, st := range steps {
@@ -110,7 +113,10 @@ func lacks(c auth.Claims, what, permission string, roles []string) (preflightPro
 		}, true
 	}
 	who := c.UserPrincipalName
-	if !slices.Contains(c.Scopes, permission) && !slices.Contains(c.Scopes, "Directory.AccessAsUser.All") {
+	// Directory.AccessAsUser.All stands for the directory permissions, but not for role
+	// management: the roleAssignments page lists no other permission for its writes.
+	broad := slices.Contains(c.Scopes, "Directory.AccessAsUser.All") && !strings.HasPrefix(permission, "RoleManagement.")
+	if !slices.Contains(c.Scopes, permission) && !broad {
 		return preflightProblem{
 			summary: "The signed-in person's token lacks " + permission,
 			detail: fmt.Sprintf("%s is signed in to client %s, whose token does not carry the delegated scope %s, needed to %s. "+

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,19 @@ func TestAccTargetRegistration_answerLost(t *testing.T) {
 	}
 }
 
+// forgetConfig removes the registration from state and keeps it in the tenant, as terraform
+// killed right after the create leaves it.
+func forgetConfig(e *emulator.Emulator) string {
+	return acctest.ProviderBlock(e) + `
+removed {
+  from = stellar_target_registration.test
+  lifecycle {
+    destroy = false
+  }
+}
+`
+}
+
 // TestAccTargetRegistration_orphanFoundAgain: an application this provider made that no state
 // holds (as after terraform was killed right after the create) stops the next apply, before
 // any write, with the import command; adopt_existing takes it over; never a second one.
@@ -74,14 +88,7 @@ func TestAccTargetRegistration_orphanFoundAgain(t *testing.T) {
 	e := acctest.StartEmulator(t, emulator.Options{})
 	const name = "stellar-orphan"
 	config := registrationConfig(e, name, "")
-	forget := acctest.ProviderBlock(e) + `
-removed {
-  from = stellar_target_registration.test
-  lifecycle {
-    destroy = false
-  }
-}
-`
+	forget := forgetConfig(e)
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -255,4 +262,85 @@ func TestAccTargetRegistration_rotationGracePeriod(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccTargetRegistration_adoptDiscardsUnderFaults: when create's orphan look finds an
+// earlier registration to adopt, the application made beside the look is deleted and purged
+// (discardCreated) in one $batch. Under a fault on that DELETE or on its purge, the tenant
+// still ends with exactly one application of the name, the adopted one, none in deleted
+// items, and state holds it. A batch whose answer is lost leaves the create unsure whether the
+// duplicate is gone: that apply fails with the duplicate in state, and the next one adopts.
+func TestAccTargetRegistration_adoptDiscardsUnderFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		fault  emulator.Fault
+		failed bool // the adopting apply fails; the next one adopts
+	}{
+		{"delete answer lost", emulator.Fault{Method: "DELETE", PathRegexp: "^/v1.0/applications/", LoseAnswer: true, Times: 1}, true},
+		{"delete 503", emulator.Fault{Method: "DELETE", PathRegexp: "^/v1.0/applications/", Status: 503, RetryAfter: "0", Times: 1}, false},
+		{"purge answer lost", emulator.Fault{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", LoseAnswer: true, Times: 1}, true},
+		{"purge 503", emulator.Fault{Method: "DELETE", PathRegexp: "^/v1.0/directory/deletedItems/", Status: 503, RetryAfter: "0", Times: 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := acctest.StartEmulator(t, emulator.Options{})
+			name := "stellar-adopt-" + strings.ReplaceAll(tc.name, " ", "-")
+			adopt := registrationConfig(e, name, "adopt_existing = true")
+			forget := forgetConfig(e)
+			var earlier string
+			remember := func(s *terraform.State) error {
+				earlier = s.RootModule().Resources[resourceName].Primary.ID
+				return nil
+			}
+			fired := func(*terraform.State) error {
+				for _, r := range e.Requests() {
+					if r.Method == "DELETE" && (r.Fault || r.AnswerLost) {
+						return nil
+					}
+				}
+				return fmt.Errorf("the fault %+v never fired", tc.fault)
+			}
+			adopted := resource.ComposeAggregateTestCheckFunc(
+				fired,
+				exactlyOne(e, name),
+				resource.TestCheckResourceAttrPtr(resourceName, "id", &earlier),
+				noneDeleted(e),
+				passwordsAre(e, name),
+				tenantHolds(e, name, map[string][]string{graphAppID: defaultMigrationSet}, nil),
+			)
+			inject := func() { e.ResetRequests(); e.Inject(tc.fault) }
+			steps := []resource.TestStep{
+				{Config: adopt, Check: remember},
+				// The state forgets the registration; the tenant keeps it.
+				{Config: forget},
+			}
+			if tc.failed {
+				steps = append(steps,
+					resource.TestStep{Config: adopt, PreConfig: inject, ExpectError: regexp.MustCompile(`Cannot\s+remove\s+the\s+application\s+this\s+create\s+made`)},
+					resource.TestStep{Config: adopt, PreConfig: e.ClearFaults, Check: adopted},
+				)
+			} else {
+				steps = append(steps, resource.TestStep{Config: adopt, PreConfig: inject, Check: adopted})
+			}
+			steps = append(steps, resource.TestStep{Config: adopt, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}})
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             noApplicationLeft(e, name),
+				Steps:                    steps,
+			})
+		})
+	}
+}
+
+// noneDeleted checks that no application waits in deleted items: the duplicate create made
+// and discarded was purged.
+func noneDeleted(e *emulator.Emulator) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if d := e.Portal().DeletedApplications(); len(d) != 0 {
+			return fmt.Errorf("%d applications in deleted items (%s first), want none", len(d), d[0].ObjectID)
+		}
+		return nil
+	}
 }

@@ -47,6 +47,9 @@ func newApplyRun(client *tenant.Client, tenantID string, desired desiredRegistra
 	for _, name := range stepOrder {
 		run.steps = append(run.steps, stepModel{Name: name, Status: statusNotStarted, Detail: "Not started."})
 	}
+	if len(desired.directoryRoles) > 0 {
+		run.ensureRoleStep()
+	}
 	return run
 }
 
@@ -262,6 +265,8 @@ func (run *applyRun) recordCreated(ctx context.Context, plan targetRegistrationR
 	st.UntrackedSecretKeyIDs = types.SetValueMust(types.StringType, nil)
 	st.PreviousSecretKeyID, st.PreviousSecretRetiresAt = types.StringNull(), types.StringNull()
 	st.ClientCertThumbprint = types.StringNull()
+	st.RequestedPermissions = types.SetValueMust(permissionObjectType, nil) // until the permissions are set
+	st.DirectoryRoles = roleNameSet(nil)
 	run.state = &st
 	run.setGranted(ctx, nil, nil, nil)
 	run.step(stepRegister, statusSucceeded, fmt.Sprintf("Registered %q with client ID %s.", app.DisplayName, app.AppID))
@@ -300,6 +305,7 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 		err := <-accessSet
 		if err == nil {
 			app.RequiredResourceAccess = access
+			run.state.RequestedPermissions = plan.RequestedPermissions
 			run.step(stepAssign, statusSucceeded, permissionSummary(run.desired.apis))
 		}
 		return err
@@ -330,6 +336,10 @@ func (run *applyRun) create(ctx context.Context, plan targetRegistrationResource
 	}
 	run.reconcileConsent(ctx, app.AppID, sp, nil, nil)
 	run.syncSteps(ctx)
+	if !run.diags.HasError() {
+		run.reconcileDirectoryRoles(ctx, run.state.ServicePrincipalID.ValueString(), nil)
+		run.syncSteps(ctx)
+	}
 	run.awaitVisible(ctx)
 }
 
@@ -397,9 +407,23 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	if reg.ServicePrincipal != nil {
 		st.ServicePrincipalID = types.StringValue(reg.ServicePrincipal.ObjectID)
 	}
+	st.RequestedPermissions, st.DirectoryRoles = prior.RequestedPermissions, prior.DirectoryRoles // until their steps have run
+	if st.DirectoryRoles.IsNull() {
+		st.DirectoryRoles = roleNameSet(nil)
+	}
 	run.state = &st
 	run.setGranted(ctx, reg.ServicePrincipal, reg.Assignments, reg.Grants)
 	run.syncSteps(ctx)
+	var heldRoles []tenant.DirectoryRoleAssignment
+	if reg.ServicePrincipal != nil && (len(run.desired.directoryRoles) > 0 || wantsRoleRead(prior)) {
+		held, err := readDirectoryRoles(ctx, run.client, reg.ServicePrincipal.ObjectID)
+		if err != nil {
+			run.fail(ctx, stepDirectoryRole, "Cannot read the service principal's directory roles", err)
+			return
+		}
+		heldRoles = held
+		st.DirectoryRoles = roleNameSet(roleIDs(held))
+	}
 
 	app := reg.Application
 	var newName *string
@@ -427,6 +451,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	} else {
 		run.step(stepAssign, statusUnchanged, "Requested permissions already match.")
 	}
+	st.RequestedPermissions = plan.RequestedPermissions
 	run.syncSteps(ctx)
 
 	disabling := !run.desired.secretEnabled && prior.ClientSecretKeyID.ValueString() != ""
@@ -459,6 +484,15 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	run.syncSteps(ctx)
 
 	run.reconcileConsent(ctx, app.AppID, reg.ServicePrincipal, reg.Assignments, reg.Grants)
+	run.syncSteps(ctx)
+	if run.diags.HasError() {
+		run.awaitVisible(ctx)
+		return
+	}
+	if run.state.ServicePrincipalID.ValueString() != "" && (reg.ServicePrincipal == nil || !strings.EqualFold(run.state.ServicePrincipalID.ValueString(), reg.ServicePrincipal.ObjectID)) {
+		heldRoles = nil // a service principal made by this apply holds no role yet
+	}
+	run.reconcileDirectoryRoles(ctx, run.state.ServicePrincipalID.ValueString(), heldRoles)
 	run.syncSteps(ctx)
 	run.awaitVisible(ctx)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/stellar-migrator/terraform-provider-stellar/internal/auth"
 	"github.com/stellar-migrator/terraform-provider-stellar/internal/tenant"
 )
 
@@ -157,3 +158,32 @@ func TestPlanSecretByTheClock(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPreflightDirectoryRoles: assigning the Exchange Administrator role takes
+// RoleManagement.ReadWrite.Directory; for a person also Global Administrator or Privileged
+// Role Administrator, and Directory.AccessAsUser.All (an Azure CLI token) does not stand in.
+func TestPreflightDirectoryRoles(t *testing.T) {
+	needs := planNeeds{register: true, assignRoles: []string{"29232cdf-9323-42fd-ade2-1d097af3e4de"}}
+	app := auth.Claims{AppID: "app", IDType: "app", Roles: []string{"Application.ReadWrite.All"}}
+	if ps := preflight(app, needs); len(ps) != 1 || !strings.Contains(ps[0].summary, "RoleManagement.ReadWrite.Directory") ||
+		!strings.Contains(ps[0].detail, "Exchange Administrator") {
+		t.Fatalf("an application without RoleManagement.ReadWrite.Directory: %+v", ps)
+	}
+	app.Roles = append(app.Roles, "RoleManagement.ReadWrite.Directory")
+	if ps := preflight(app, needs); len(ps) != 0 {
+		t.Fatalf("an application with it: %+v", ps)
+	}
+	cli := auth.Claims{AppID: "cli", IDType: "user", UserPrincipalName: "admin@contoso.com",
+		Scopes: []string{"Directory.AccessAsUser.All"}, DirectoryRoles: []string{roleGlobalAdministrator}}
+	if ps := preflight(cli, needs); len(ps) != 1 || !strings.Contains(ps[0].summary, "RoleManagement.ReadWrite.Directory") {
+		t.Fatalf("Directory.AccessAsUser.All must not stand in for role management: %+v", ps)
+	}
+	cli.Scopes = append(cli.Scopes, "RoleManagement.ReadWrite.Directory")
+	if ps := preflight(cli, needs); len(ps) != 0 {
+		t.Fatalf("a Global Administrator with the scope: %+v", ps)
+	}
+	cli.DirectoryRoles = []string{roleApplicationAdministrator}
+	if ps := preflight(cli, needs); len(ps) != 1 || !strings.Contains(ps[0].detail, "Privileged Role Administrator") {
+		t.Fatalf("an Application Administrator may not assign directory roles: %+v", ps)
+	}
+}

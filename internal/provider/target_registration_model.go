@@ -66,15 +66,6 @@ const (
 	statusNotStarted = "not_started"
 )
 
-func defaultPermissionSet(ctx context.Context) types.Set {
-	var models []apiPermissionModel
-	for _, r := range permissions.DefaultSet() {
-		models = append(models, apiPermissionModel{API: r.API, Application: nonNil(r.Application), Delegated: nonNil(r.Delegated)})
-	}
-	set, _ := permissionSetValue(ctx, models)
-	return set
-}
-
 func nonNil(ss []string) []string {
 	if ss == nil {
 		return []string{}

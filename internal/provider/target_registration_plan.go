@@ -40,6 +40,8 @@ type desiredRegistration struct {
 	// secretEnabled is client_secret_enabled; certificate is client_certificate, or nil.
 	secretEnabled bool
 	certificate   *x509.Certificate
+	// directoryRoles are role template IDs the service principal holds (the preset's).
+	directoryRoles []string
 }
 
 // desired resolves the configuration's permission names against the
@@ -55,6 +57,8 @@ func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant
 		secretDays:    m.ClientSecretLifetimeDays.ValueInt64(),
 		secretEnd:     m.ClientSecretEndDate.ValueString(),
 		secretEnabled: wantsSecret(m),
+		// desired runs on a plan, where api_permissions is filled already (planPermissions).
+		directoryRoles: chosenPreset(m.PermissionSet).DirectoryRoles,
 	}
 	if !m.ClientCertificate.IsNull() && !m.ClientCertificate.IsUnknown() {
 		// Checked again here: a value that was unknown when the validator ran (another
@@ -65,22 +69,33 @@ func (r *TargetRegistrationResource) desired(ctx context.Context, client *tenant
 		}
 		d.certificate = cert
 	}
-	models, md := permissionModels(ctx, m.APIPermissions)
+	// Each API once in api_permissions, checked before the preset's permissions merge in.
+	explicit, md := permissionModels(ctx, m.APIPermissions)
 	diags.Append(md...)
 	seen := map[string]string{}
 	attr := path.Root("api_permissions")
+	for _, pm := range explicit {
+		appID, err := permissions.APIAppID(pm.API)
+		if err != nil {
+			continue // reported below
+		}
+		if prev, dup := seen[appID]; dup {
+			diags.AddAttributeError(attr, "API listed twice",
+				fmt.Sprintf("%q and %q name the same API (%s). List each API once, with all its permissions in one entry.", prev, pm.API, appID))
+		}
+		seen[appID] = pm.API
+	}
+	if diags.HasError() {
+		return d, diags
+	}
+	models, md := effectivePermissions(ctx, m)
+	diags.Append(md...)
 	for _, pm := range models {
 		appID, err := permissions.APIAppID(pm.API)
 		if err != nil {
 			diags.AddAttributeError(attr, "Unknown API", err.Error())
 			continue
 		}
-		if prev, dup := seen[appID]; dup {
-			diags.AddAttributeError(attr, "API listed twice",
-				fmt.Sprintf("%q and %q name the same API (%s). List each API once, with all its permissions in one entry.", prev, pm.API, appID))
-			continue
-		}
-		seen[appID] = pm.API
 		if len(pm.Application) == 0 && len(pm.Delegated) == 0 {
 			diags.AddAttributeError(attr, "API without permissions",
 				fmt.Sprintf("The entry for %q lists no application or delegated permission. Add at least one, or remove the entry.", pm.API))
@@ -123,12 +138,9 @@ func (d desiredRegistration) requiredResourceAccess() []tenant.ResourceAccess {
 	return out
 }
 
-// expectedGranted is what granted_permissions must read after apply.
-func (d desiredRegistration) expectedGranted() []apiPermissionModel {
+// requested is what requested_permissions must read after apply.
+func (d desiredRegistration) requested() []apiPermissionModel {
 	out := []apiPermissionModel{}
-	if !d.grantConsent {
-		return out
-	}
 	for _, a := range d.apis {
 		m := apiPermissionModel{API: a.label}
 		for _, p := range a.resolved.Application {
@@ -140,6 +152,14 @@ func (d desiredRegistration) expectedGranted() []apiPermissionModel {
 		out = append(out, m)
 	}
 	return out
+}
+
+// expectedGranted is what granted_permissions must read after apply.
+func (d desiredRegistration) expectedGranted() []apiPermissionModel {
+	if !d.grantConsent {
+		return []apiPermissionModel{}
+	}
+	return d.requested()
 }
 
 func (d desiredRegistration) resolved() []permissions.Resolved {
@@ -184,6 +204,9 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		return
 	}
 	plan.TenantID = types.StringValue(r.data.tenantID)
+	if !planPermissions(ctx, req, &plan, r.data.cloud.Name, &resp.Diagnostics) {
+		return
+	}
 	if state == nil {
 		// The look for an earlier registration only warns; it runs beside the catalogue
 		// read below, so a new registration's plan costs one Graph round trip, not two.
@@ -198,16 +221,25 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		defer func() { resp.Diagnostics.Append(<-orphans...) }()
 	}
 
-	if plan.APIPermissions.IsUnknown() || plan.GrantAdminConsent.IsUnknown() {
+	if plan.APIPermissions.IsUnknown() || plan.GrantAdminConsent.IsUnknown() || plan.PermissionSet.IsUnknown() {
 		plan.GrantedPermissions = types.SetUnknown(permissionObjectType)
+		plan.RequestedPermissions = types.SetUnknown(permissionObjectType)
+		plan.DirectoryRoles = types.SetUnknown(types.StringType)
 	} else {
 		desired, d := r.desired(ctx, client, plan)
 		resp.Diagnostics.Append(d...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		for _, w := range permissions.Advisories(desired.resolved()) {
-			resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), "EWS application access is being retired", w)
+		for _, a := range permissions.EWSAdvice(desired.resolved(), r.data.now()) {
+			if a.Error {
+				resp.Diagnostics.AddAttributeError(path.Root("api_permissions"), a.Summary, a.Detail)
+			} else {
+				resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), a.Summary, a.Detail)
+			}
+		}
+		if resp.Diagnostics.HasError() {
+			return
 		}
 		for _, w := range permissions.CloudAdvisories(desired.resolved(), r.data.cloud.Name) {
 			resp.Diagnostics.AddAttributeWarning(path.Root("api_permissions"), "Not offered in this cloud", w)
@@ -215,6 +247,10 @@ func (r *TargetRegistrationResource) ModifyPlan(ctx context.Context, req resourc
 		granted, d := permissionSetValue(ctx, desired.expectedGranted())
 		resp.Diagnostics.Append(d...)
 		plan.GrantedPermissions = granted
+		requested, d := permissionSetValue(ctx, desired.requested())
+		resp.Diagnostics.Append(d...)
+		plan.RequestedPermissions = requested
+		plan.DirectoryRoles = roleNameSet(desired.directoryRoles)
 		if desired.handoff {
 			r.planHandoff(ctx, desired, &plan, state, resp)
 			if resp.Diagnostics.HasError() {
@@ -309,8 +345,9 @@ func (r *TargetRegistrationResource) planHandoff(ctx context.Context, desired de
 // or a change of what the configuration sets (a rename, other permissions, consent), or
 // consent to restore after drift.
 func changesTenant(plan targetRegistrationResourceModel, state *targetRegistrationResourceModel) bool {
-	return state == nil || !plan.DisplayName.Equal(state.DisplayName) || !plan.APIPermissions.Equal(state.APIPermissions) ||
-		!plan.GrantAdminConsent.Equal(state.GrantAdminConsent) || !plan.GrantedPermissions.Equal(state.GrantedPermissions)
+	return state == nil || !plan.DisplayName.Equal(state.DisplayName) || !plan.RequestedPermissions.Equal(state.RequestedPermissions) ||
+		!plan.GrantAdminConsent.Equal(state.GrantAdminConsent) || !plan.GrantedPermissions.Equal(state.GrantedPermissions) ||
+		!plan.DirectoryRoles.Equal(state.DirectoryRoles)
 }
 
 const reasonExpired = "the secret has expired"

@@ -29,7 +29,7 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 	st.ClientID = types.StringValue(app.AppID)
 	st.DisplayName = types.StringValue(app.DisplayName)
 
-	priorModels, d := permissionModels(ctx, prior.APIPermissions)
+	priorModels, d := effectivePermissions(ctx, prior)
 	diags.Append(d...)
 	labels := newLabeller(priorModels)
 
@@ -76,8 +76,13 @@ func observe(ctx context.Context, client *tenant.Client, prior targetRegistratio
 		}
 		requested = append(requested, m)
 	}
-	st.APIPermissions, d = permissionSetValue(ctx, requested)
+	st.RequestedPermissions, d = permissionSetValue(ctx, requested)
 	diags.Append(d...)
+	if prior.APIPermissions.IsNull() {
+		// An import: the configuration is not known yet, and what the application requests
+		// is the closest to what it will say.
+		st.APIPermissions = st.RequestedPermissions
+	}
 
 	st.ServicePrincipalID = types.StringNull()
 	principalID := ""
@@ -147,7 +152,10 @@ func importedState(app *tenant.Application) targetRegistrationResourceModel {
 		ObjectID:                   types.StringValue(app.ObjectID),
 		ClientID:                   types.StringValue(app.AppID),
 		DisplayName:                types.StringValue(app.DisplayName),
+		PermissionSet:              types.StringNull(),
 		APIPermissions:             types.SetNull(permissionObjectType),
+		RequestedPermissions:       types.SetNull(permissionObjectType),
+		DirectoryRoles:             types.SetNull(types.StringType),
 		GrantAdminConsent:          types.BoolValue(true),
 		ConsentHandoff:             types.BoolValue(false),
 		AdoptExisting:              types.BoolValue(false),

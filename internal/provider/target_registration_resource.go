@@ -58,7 +58,10 @@ type TargetRegistrationResource struct {
 type targetRegistrationResourceModel struct {
 	ID                         types.String   `tfsdk:"id"`
 	DisplayName                types.String   `tfsdk:"display_name"`
+	PermissionSet              types.String   `tfsdk:"permission_set"`
 	APIPermissions             types.Set      `tfsdk:"api_permissions"`
+	RequestedPermissions       types.Set      `tfsdk:"requested_permissions"`
+	DirectoryRoles             types.Set      `tfsdk:"directory_roles"`
 	GrantAdminConsent          types.Bool     `tfsdk:"grant_admin_consent"`
 	ConsentHandoff             types.Bool     `tfsdk:"consent_handoff"`
 	AdoptExisting              types.Bool     `tfsdk:"adopt_existing"`
@@ -140,19 +143,40 @@ func (r *TargetRegistrationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "The application's display name in Entra ID, for example `Stellar Migrator - target`. 1 to 256 characters, not only spaces; changes in place.",
 				Validators:          []validator.String{displayNameValidator{}},
 			},
+			"permission_set": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The permission set for the way the migration tool reaches mailboxes. " + presetList() +
+					". `api_permissions` adds to it (each permission once). Without it, `api_permissions` alone is requested " +
+					"when set, and the `graph` set when not. See the guide \"Choosing permissions for a migration\".",
+				Validators: []validator.String{presetValidator{}},
+			},
 			"api_permissions": schema.SetNestedAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "The API permissions to request, by name, one entry per API. Without it, the mailbox " +
-					"migration set applies: Microsoft Graph application permissions `Calendars.ReadWrite`, `Contacts.ReadWrite`, " +
-					"`Mail.ReadWrite`, `MailboxSettings.ReadWrite`, `Tasks.ReadWrite.All` and `User.Read.All`. An unknown " +
+				MarkdownDescription: "API permissions to request, by name, one entry per API, added to those of " +
+					"`permission_set`. Not set: the permission set's own permissions (with neither attribute, the `graph` " +
+					"set: Microsoft Graph application permissions `Calendars.ReadWrite`, `Contacts.ReadWrite`, " +
+					"`Mail.ReadWrite`, `MailboxSettings.ReadWrite`, `Tasks.ReadWrite.All` and `User.Read.All`). An unknown " +
 					"name is a plan-time error that lists close matches. At most 50 APIs (Entra ID's limit), each listed once " +
 					"(`microsoft_graph` and its application ID are the same API); an empty list is an error.",
 				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(false)},
-				Default:      setdefault.StaticValue(defaultPermissionSet(ctx)),
 				Validators: []validator.Set{setvalidator.SizeAtMost(50), notEmptySet{"api_permissions",
-					"Leave api_permissions out for the default migration set, or list at least one API with its permissions; " +
-						"a registration without any permission cannot migrate mailboxes."}},
+					"Leave api_permissions out for the permission set's own permissions, or list at least one API with its " +
+						"permissions; a registration without any permission cannot migrate mailboxes."}},
+			},
+			"requested_permissions": schema.SetNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "The permissions the application requests (its API permissions page), read back from the " +
+					"tenant: `permission_set` and `api_permissions` together. Differs from the configuration in a plan when " +
+					"permissions were added or removed outside Terraform.",
+				NestedObject: schema.NestedAttributeObject{Attributes: permissionAttributes(true)},
+			},
+			"directory_roles": schema.SetAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Directory roles held by the service principal, by name, that the permission set assigns: " +
+					"`Exchange Administrator` with `exchange_powershell` (Exchange.ManageAsApp lets the app in; the role says what " +
+					"it may do). Read back from the tenant; a role removed outside Terraform shows in the plan and is assigned " +
+					"again; changing to another permission set removes it.",
 			},
 			"grant_admin_consent": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -502,6 +526,27 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	switch {
+	case reg.ServicePrincipal == nil:
+		newState.DirectoryRoles = roleNameSet(nil)
+	case wantsRoleRead(state):
+		held, err := readDirectoryRoles(ctx, client, reg.ServicePrincipal.ObjectID)
+		switch {
+		case err != nil && state.DirectoryRoles.IsNull() && errors.Is(err, tenant.ErrForbidden):
+			// An import by a provider that may not read roles: the registration is still
+			// importable; a permission set that assigns roles needs the right at plan time anyway.
+			resp.Diagnostics.AddWarning("Directory roles not read",
+				"The provider may not read directory role assignments (RoleManagement.Read.Directory), so directory_roles "+
+					"is imported empty. That matters only with permission_set = \"exchange_powershell\", which needs "+
+					"RoleManagement.ReadWrite.Directory to assign the Exchange Administrator role.")
+			newState.DirectoryRoles = roleNameSet(nil)
+		case err != nil:
+			addTenantError(&resp.Diagnostics, "Cannot read the service principal's directory roles", err)
+			return
+		default:
+			newState.DirectoryRoles = roleNameSet(roleIDs(held))
+		}
 	}
 	if newState.TenantID.IsNull() && r.data.tenantID != "" {
 		newState.TenantID = types.StringValue(r.data.tenantID)

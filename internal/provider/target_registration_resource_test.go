@@ -38,6 +38,7 @@ var roleIDs = map[string]string{
 	"MailboxSettings.ReadWrite": "6931bccd-447a-43d1-b442-00a195474933",
 	"Tasks.ReadWrite.All":       "44e666d1-d276-445b-a5fc-8815eeb81d55",
 	"full_access_as_app":        "dc890d15-9560-4a4c-9b7f-a736ec74ec40",
+	"Exchange.ManageAsApp":      "dc50a0fb-09a3-484d-be87-e023b12c6440",
 }
 
 var defaultMigrationSet = []string{"Calendars.ReadWrite", "Contacts.ReadWrite", "Mail.ReadWrite", "MailboxSettings.ReadWrite", "Tasks.ReadWrite.All", "User.Read.All"}
@@ -55,7 +56,7 @@ resource "stellar_target_registration" "test" {
 const updatedPermissions = `
   api_permissions = [
     { api = "microsoft_graph", application = ["User.Read.All", "Mail.ReadWrite", "Mail.Send"], delegated = ["User.Read"] },
-    { api = "exchange_online", application = ["full_access_as_app"] },
+    { api = "exchange_online", application = ["Exchange.ManageAsApp"] },
   ]
 `
 
@@ -241,7 +242,7 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("steps").AtSliceIndex(2).AtMapKey("status"), knownvalue.StringExact("unchanged")),
 				},
 				Check: tenantHolds(e, name,
-					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"Exchange.ManageAsApp"}},
 					map[string][]string{graphAppID: {"User.Read"}}),
 			},
 			{
@@ -255,7 +256,7 @@ func TestAccTargetRegistration_basic(t *testing.T) {
 					statecheck.CompareValue(compare.ValuesSame()).AddStateValue(resourceName, tfjsonpath.New("client_id")),
 				},
 				Check: tenantHolds(e, name+"-renamed",
-					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+					map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"Exchange.ManageAsApp"}},
 					map[string][]string{graphAppID: {"User.Read"}}),
 			},
 			{
@@ -447,7 +448,7 @@ func TestAccTargetRegistration_failureAtEachStep(t *testing.T) {
 					{
 						Config: config,
 						Check: tenantHolds(e, name,
-							map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+							map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"Exchange.ManageAsApp"}},
 							map[string][]string{graphAppID: {"User.Read"}}),
 					},
 				},
@@ -577,7 +578,7 @@ func TestAccTargetRegistration_replicationLag(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: registrationConfig(e, name, updatedPermissions),
 			Check: tenantHolds(e, name,
-				map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"full_access_as_app"}},
+				map[string][]string{graphAppID: {"User.Read.All", "Mail.ReadWrite", "Mail.Send"}, exchangeAppID: {"Exchange.ManageAsApp"}},
 				map[string][]string{graphAppID: {"User.Read"}}),
 		}},
 	})

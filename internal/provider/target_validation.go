@@ -26,6 +26,9 @@ type targetValidationModel struct {
 	ClientCertificate         types.String `tfsdk:"client_certificate"`
 	ClientCertificatePassword types.String `tfsdk:"client_certificate_password"`
 	RequiredPermissions       types.Set    `tfsdk:"required_permissions"`
+	PermissionSet             types.String `tfsdk:"permission_set"`
+	ExpiryWindowDays          types.Int64  `tfsdk:"credential_expiry_window_days"`
+	CredentialExpiresAt       types.String `tfsdk:"credential_expires_at"`
 	FailOnInvalid             types.Bool   `tfsdk:"fail_on_invalid"`
 	Valid                     types.Bool   `tfsdk:"valid"`
 	Checks                    types.List   `tfsdk:"checks"`
@@ -55,7 +58,8 @@ const (
 	validationDescription = "Checks credentials of an application that was registered by hand (or by another team, or " +
 		"kept in a vault) against the target tenant: the Validate button of Manual Registration. Each check is " +
 		"reported with its status, detail and, on failure, the fix: `input_format`, `tenant_exists`, " +
-		"`client_credentials`, `token_tenant`, `admin_consent`, `user_mailbox`, `exchange_access`.\n\n" +
+		"`client_credentials`, `token_tenant`, `admin_consent`, `user_mailbox`, `exchange_access`, `directory_role` and " +
+		"`credential_expiry`.\n\n" +
 		"By default a failed check is an error that stops the plan; with `fail_on_invalid = false` the report is " +
 		"returned for `check` blocks and outputs."
 	descEmail       = "The email address of any user of the target tenant, for example `adele.vance@contoso.com`: a bare address (no display name) whose domain is a DNS name; checked at plan time."
@@ -64,20 +68,27 @@ const (
 	descSecret      = "The client secret value (not its ID). Exactly one of `client_secret` and `client_certificate` is required; no default."
 	descCertificate = "The certificate with its private key, used instead of `client_secret`: PEM (the certificate, then its PKCS#8 or PKCS#1 key), or a PKCS#12 (.pfx) file as base64. The key must be RSA. No default."
 	descCertPass    = "The password of an encrypted PKCS#8 key or of the PKCS#12 file in `client_certificate`. Only with `client_certificate` (an error otherwise); default: none (an unencrypted key)."
-	descRequired    = "The permissions the migration tool needs, in the shape of `stellar_target_registration.api_permissions`. " +
-		"Defaults to the mailbox migration set. Only application permissions can be checked: an app-only token carries no delegated ones. " +
+	descRequired    = "The permissions the migration tool needs, in the shape of `stellar_target_registration.api_permissions`, " +
+		"added to those of `permission_set`. Default: the permission set's (the `graph` set without one). Only application permissions can be checked: an app-only token carries no delegated ones. " +
 		"An empty list is an error. When the provider has credentials of its own, names are looked up in the tenant's catalogue " +
 		"of each API when the validation runs, so a misspelt name is an error with close matches."
-	descFailOnInvalid = "Whether a failed check is an error (default `true`). Set `false` to read the report in `check` blocks or outputs."
-	descValid         = "True when every check passed or was skipped."
-	descChecks        = "Every check, in order, with `name`, `status` (`passed`, `failed`, `skipped`), `detail`, `fix` and `code` (the AADSTS or Graph error code)."
-	descMissing       = "Required application permissions that are not consented, by API."
-	descGranted       = "Application permissions consented to the app, read from its tokens, by API."
-	descExcess        = "Consented application permissions beyond those required: candidates for trimming, for least privilege."
-	descTenantName    = "The tenant's display name, when the app may read the organization (Organization.Read.All)."
-	descResolvedTID   = "The tenant's ID (GUID) from the token, also when `tenant_id` was a domain."
-	descUserID        = "The object ID of the user with `email_address`."
-	descTokenExpires  = "When the Microsoft Graph token issued during validation expires (RFC 3339)."
+	descPermissionSet = "The permission set the migration tool was registered with, as `stellar_target_registration.permission_set`: " +
+		"its permissions are required, and with `exchange_powershell` the `directory_role` check requires the Exchange Administrator " +
+		"role on the application's service principal. Default: none (`required_permissions`, or the `graph` set)."
+	descExpiryWindow = "The `credential_expiry` check fails when the secret or certificate expires within this many days " +
+		"(default 30, 1 to 3650). The check reads the application's credentials with the provider's own sign-in and is " +
+		"skipped without one."
+	descCredentialExpires = "When the validated secret or certificate expires (RFC 3339), when the provider could read it."
+	descFailOnInvalid     = "Whether a failed check is an error (default `true`). Set `false` to read the report in `check` blocks or outputs."
+	descValid             = "True when every check passed or was skipped."
+	descChecks            = "Every check, in order, with `name`, `status` (`passed`, `failed`, `skipped`), `detail`, `fix` and `code` (the AADSTS or Graph error code)."
+	descMissing           = "Required application permissions that are not consented, by API."
+	descGranted           = "Application permissions consented to the app, read from its tokens, by API."
+	descExcess            = "Consented application permissions beyond those required: candidates for trimming, for least privilege."
+	descTenantName        = "The tenant's display name, when the app may read the organization (Organization.Read.All)."
+	descResolvedTID       = "The tenant's ID (GUID) from the token, also when `tenant_id` was a domain."
+	descUserID            = "The object ID of the user with `email_address`."
+	descTokenExpires      = "When the Microsoft Graph token issued during validation expires (RFC 3339)."
 )
 
 // formatValidator checks a format at plan time, where the value is known,
@@ -112,14 +123,20 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 		diags.AddError("Provider not configured", "The stellar provider was not configured before use.")
 		return
 	}
+	preset := chosenPreset(m.PermissionSet)
 	required := permissions.DefaultSet()
-	if !m.RequiredPermissions.IsNull() {
+	switch {
+	case !m.RequiredPermissions.IsNull():
 		models, d := permissionModels(ctx, m.RequiredPermissions)
 		diags.Append(d...)
-		required = nil
-		for _, pm := range models {
-			required = append(required, permissions.Request{API: pm.API, Application: pm.Application, Delegated: pm.Delegated})
-		}
+		required = permissions.Combine(preset.Requests, requestsOf(models))
+	case preset.Name == permissions.PresetCustom && !m.PermissionSet.IsNull():
+		diags.AddAttributeError(path.Root("required_permissions"), "permission_set = \"custom\" needs required_permissions",
+			"The custom permission set requires only what required_permissions lists, and it lists nothing. Add "+
+				"required_permissions, or choose a permission set such as \"graph\".")
+		return
+	case !m.PermissionSet.IsNull():
+		required = preset.Requests
 	}
 	if !checkRequiredNames(ctx, data, required, diags) {
 		return
@@ -129,7 +146,16 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 		TenantID: m.TenantID.ValueString(), ClientID: m.ClientID.ValueString(),
 		ClientSecret: m.ClientSecret.ValueString(), EmailAddress: m.EmailAddress.ValueString(),
 		Certificate: []byte(m.ClientCertificate.ValueString()), CertificatePassword: m.ClientCertificatePassword.ValueString(),
-		Required: required,
+		Required: required, DirectoryRoles: preset.DirectoryRoles,
+		Now: data.now(), ExpiryWindow: validation.DefaultExpiryWindow,
+	}
+	if !m.ExpiryWindowDays.IsNull() {
+		in.ExpiryWindow = time.Duration(m.ExpiryWindowDays.ValueInt64()) * 24 * time.Hour
+	}
+	if data.session != nil {
+		if client := data.requireTenant(ctx, diags); client != nil {
+			in.Directory = client
+		}
 	}
 	report := validation.Run(ctx, in)
 
@@ -151,6 +177,10 @@ func runValidation(ctx context.Context, data *providerData, m *targetValidationM
 	m.TenantDisplayName = optionalString(report.TenantDisplayName)
 	m.ResolvedTenantID = optionalString(report.TenantID)
 	m.UserID = optionalString(report.UserID)
+	m.CredentialExpiresAt = types.StringNull()
+	if !report.CredentialExpiresAt.IsZero() {
+		m.CredentialExpiresAt = types.StringValue(report.CredentialExpiresAt.UTC().Format(time.RFC3339))
+	}
 	m.TokenExpiresAt = types.StringNull()
 	if !report.TokenExpiresAt.IsZero() {
 		m.TokenExpiresAt = types.StringValue(report.TokenExpiresAt.UTC().Format(time.RFC3339))

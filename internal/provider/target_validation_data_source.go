@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -73,16 +74,20 @@ func (d *TargetValidationDataSource) Schema(_ context.Context, _ datasource.Sche
 				NestedObject: schema.NestedAttributeObject{Attributes: validationPermissionAttributes(false)},
 				Validators: []validator.Set{notEmptySet{"required_permissions",
 					"Leave required_permissions out to check the default migration set, or list the permissions the migration tool needs."}}},
-			"fail_on_invalid":     schema.BoolAttribute{Optional: true, MarkdownDescription: descFailOnInvalid},
-			"valid":               schema.BoolAttribute{Computed: true, MarkdownDescription: descValid},
-			"checks":              schema.ListNestedAttribute{Computed: true, MarkdownDescription: descChecks, NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()}},
-			"missing_permissions": computedPermissions(descMissing),
-			"granted_permissions": computedPermissions(descGranted),
-			"excess_permissions":  computedPermissions(descExcess),
-			"tenant_display_name": schema.StringAttribute{Computed: true, MarkdownDescription: descTenantName},
-			"resolved_tenant_id":  schema.StringAttribute{Computed: true, MarkdownDescription: descResolvedTID},
-			"user_id":             schema.StringAttribute{Computed: true, MarkdownDescription: descUserID},
-			"token_expires_at":    schema.StringAttribute{Computed: true, MarkdownDescription: descTokenExpires},
+			"permission_set": schema.StringAttribute{Optional: true, MarkdownDescription: descPermissionSet, Validators: []validator.String{presetValidator{}}},
+			"credential_expiry_window_days": schema.Int64Attribute{Optional: true, MarkdownDescription: descExpiryWindow,
+				Validators: []validator.Int64{int64validator.Between(1, 3650)}},
+			"fail_on_invalid":       schema.BoolAttribute{Optional: true, MarkdownDescription: descFailOnInvalid},
+			"valid":                 schema.BoolAttribute{Computed: true, MarkdownDescription: descValid},
+			"checks":                schema.ListNestedAttribute{Computed: true, MarkdownDescription: descChecks, NestedObject: schema.NestedAttributeObject{Attributes: checkAttributes()}},
+			"missing_permissions":   computedPermissions(descMissing),
+			"granted_permissions":   computedPermissions(descGranted),
+			"excess_permissions":    computedPermissions(descExcess),
+			"tenant_display_name":   schema.StringAttribute{Computed: true, MarkdownDescription: descTenantName},
+			"resolved_tenant_id":    schema.StringAttribute{Computed: true, MarkdownDescription: descResolvedTID},
+			"user_id":               schema.StringAttribute{Computed: true, MarkdownDescription: descUserID},
+			"token_expires_at":      schema.StringAttribute{Computed: true, MarkdownDescription: descTokenExpires},
+			"credential_expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: descCredentialExpires},
 		},
 	}
 }

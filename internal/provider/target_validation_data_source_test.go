@@ -42,7 +42,7 @@ data "stellar_target_validation" "test" {
 
 // checkStatuses asserts the status of every check, in order.
 func checkStatuses(statuses ...string) statecheck.StateCheck {
-	names := []string{"input_format", "tenant_exists", "client_credentials", "token_tenant", "admin_consent", "user_mailbox", "exchange_access"}
+	names := []string{"input_format", "tenant_exists", "client_credentials", "token_tenant", "admin_consent", "user_mailbox", "exchange_access", "directory_role", "credential_expiry"}
 	var checks []knownvalue.Check
 	for i, s := range statuses {
 		checks = append(checks, knownvalue.ObjectPartial(map[string]knownvalue.Check{
@@ -72,7 +72,7 @@ func TestAccTargetValidation_valid(t *testing.T) {
 				Config: validationConfig(e, validationInput{email: adele.UPN, clientID: app.AppID, tenantID: tenant, secret: secret}),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("valid"), knownvalue.Bool(true)),
-					checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "skipped"),
+					checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "skipped", "skipped", "passed"),
 					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("user_id"), knownvalue.StringExact(adele.ID)),
 					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("resolved_tenant_id"), knownvalue.StringExact(seed.TenantID)),
 					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("tenant_display_name"), knownvalue.StringExact(seed.DisplayName)),
@@ -127,13 +127,13 @@ func TestAccTargetValidation_failures(t *testing.T) {
 		{
 			name:     "unknown tenant",
 			in:       func(v validationInput) validationInput { v.tenantID = "fabrikam.onmicrosoft.com"; return v },
-			statuses: []string{"passed", "failed", "skipped", "skipped", "skipped", "skipped", "skipped"},
+			statuses: []string{"passed", "failed", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"},
 			code:     "AADSTS90002", message: `cannot\s+be\s+found`,
 		},
 		{
 			name:     "client not in tenant",
 			in:       func(v validationInput) validationInput { v.clientID = "0b9c1a2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"; return v },
-			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped"},
+			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"},
 			code:     "AADSTS700016", message: `could\s+not\s+sign\s+in`,
 		},
 		{
@@ -142,7 +142,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
 				v.secret = "wrong-secret-value-0123456789abcdefghij"
 				return v
 			},
-			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped"},
+			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"},
 			code:     "AADSTS7000215", message: `could\s+not\s+sign\s+in`,
 		},
 		{
@@ -151,7 +151,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
 				v.clientID, v.secret = expired.AppID, expiredSecret
 				return v
 			},
-			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped"},
+			statuses: []string{"passed", "passed", "failed", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"},
 			code:     "AADSTS7000222", message: `could\s+not\s+sign\s+in`,
 		},
 		{
@@ -160,7 +160,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
 				v.clientID, v.secret = partial.AppID, partialSecret
 				return v
 			},
-			statuses: []string{"passed", "passed", "passed", "passed", "failed", "passed", "skipped"},
+			statuses: []string{"passed", "passed", "passed", "passed", "failed", "passed", "skipped", "skipped", "passed"},
 			code:     "MissingRoles", message: `Calendars.ReadWrite,\s+Contacts.ReadWrite,\s+Mail.ReadWrite`,
 			// The fix is the app's admin consent page, for a Global Administrator to open.
 			fix: regexp.QuoteMeta("/" + seed.TenantID + "/adminconsent?client_id=" + partial.AppID),
@@ -168,13 +168,13 @@ func TestAccTargetValidation_failures(t *testing.T) {
 		{
 			name:     "user not in tenant",
 			in:       func(v validationInput) validationInput { v.email = "nobody@contoso.com"; return v },
-			statuses: []string{"passed", "passed", "passed", "passed", "passed", "failed", "skipped"},
+			statuses: []string{"passed", "passed", "passed", "passed", "passed", "failed", "skipped", "skipped", "passed"},
 			code:     "Request_ResourceNotFound", message: `No\s+user\s+nobody@contoso.com`,
 		},
 		{
 			name:     "user without mailbox",
 			in:       func(v validationInput) validationInput { v.email = "no.mailbox@contoso.com"; return v },
-			statuses: []string{"passed", "passed", "passed", "passed", "passed", "failed", "skipped"},
+			statuses: []string{"passed", "passed", "passed", "passed", "passed", "failed", "skipped", "skipped", "passed"},
 			code:     "MailboxNotEnabledForRESTAPI", message: `no\s+Exchange\s+Online\s+mailbox`,
 		},
 		{
@@ -186,7 +186,7 @@ func TestAccTargetValidation_failures(t *testing.T) {
   ]`
 				return v
 			},
-			statuses: []string{"passed", "passed", "passed", "passed", "passed", "passed", "failed"},
+			statuses: []string{"passed", "passed", "passed", "passed", "passed", "passed", "failed", "skipped", "passed"},
 			code:     "MissingRoles", message: `Exchange\s+Online\s+token\s+lacks:\s+full_access_as_app`,
 		},
 	}
@@ -236,7 +236,7 @@ func TestAccTargetValidation_exchange(t *testing.T) {
 		}),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(validationName, tfjsonpath.New("valid"), knownvalue.Bool(true)),
-			checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "passed"),
+			checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "passed", "skipped", "passed"),
 			statecheck.ExpectKnownValue(validationName, tfjsonpath.New("granted_permissions"), knownvalue.SetExact([]knownvalue.Check{
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"api": knownvalue.StringExact("microsoft_graph"), "application": stringSet("User.Read.All")}),
 				knownvalue.ObjectPartial(map[string]knownvalue.Check{"api": knownvalue.StringExact("exchange_online"), "application": stringSet("full_access_as_app")}),
@@ -311,4 +311,73 @@ ephemeral "stellar_target_validation" "test" {
 		resource.TestStep{Config: config(secret)},
 		resource.TestStep{Config: config("wrong-secret-value-0123456789abcdefghij"), ExpectError: regexp.MustCompile(`AADSTS7000215`)},
 	)
+}
+
+// TestAccTargetValidation_permissionSet: the preset's needs are what is required, and with
+// exchange_powershell the Exchange Administrator role on the service principal is checked.
+func TestAccTargetValidation_permissionSet(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	app, secret := e.Portal().CreateApplication("powershell tool", "User.Read.All")
+	sp, _ := e.Portal().ServicePrincipalByAppID(app.AppID)
+	if _, err := e.Portal().AssignAppRole(sp.ObjectID, exchangeAppID, "Exchange.ManageAsApp"); err != nil {
+		t.Fatal(err)
+	}
+	in := validationInput{email: "megan.bowen@contoso.com", clientID: app.AppID, tenantID: e.Seed().TenantID, secret: secret,
+		extra: "  permission_set = \"exchange_powershell\"\n  fail_on_invalid = false"}
+	validationTest(t,
+		resource.TestStep{
+			Config: validationConfig(e, in),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(validationName, tfjsonpath.New("valid"), knownvalue.Bool(false)),
+				checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "passed", "failed", "passed"),
+				statecheck.ExpectKnownValue(validationName, tfjsonpath.New("checks").AtSliceIndex(7).AtMapKey("detail"),
+					knownvalue.StringRegexp(regexp.MustCompile(`does not hold the Exchange Administrator role`))),
+			},
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				if _, err := e.Portal().AssignDirectoryRole(sp.ObjectID, roleExchangeAdministrator); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: validationConfig(e, in),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(validationName, tfjsonpath.New("valid"), knownvalue.Bool(true)),
+				checkStatuses("passed", "passed", "passed", "passed", "passed", "passed", "passed", "passed", "passed"),
+			},
+		},
+	)
+}
+
+// TestAccTargetValidation_credentialExpiry: a secret that expires within the window fails the
+// check with its date; a shorter window passes it. The provider's clock is fixed.
+func TestAccTargetValidation_credentialExpiry(t *testing.T) {
+	e := acctest.StartEmulator(t, emulator.Options{})
+	app, _ := e.Portal().CreateApplication("soon expiring", migrationRoles...)
+	now := time.Now().UTC().Truncate(time.Hour)
+	end := now.Add(20 * 24 * time.Hour)
+	_, secret, err := e.Portal().AddPassword(app.ObjectID, "short-lived", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := validationInput{email: "adele.vance@contoso.com", clientID: app.AppID, tenantID: e.Seed().TenantID, secret: secret}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactoriesAt(now),
+		Steps: []resource.TestStep{
+			{
+				Config:      validationConfig(e, in),
+				ExpectError: regexp.MustCompile(`credential_expiry[\s\S]*expires on ` + end.Format(time.DateOnly) + `, within 30 days`),
+			},
+			{
+				Config: validationConfig(e, validationInput{email: in.email, clientID: in.clientID, tenantID: in.tenantID, secret: secret,
+					extra: "  credential_expiry_window_days = 14"}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("valid"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("credential_expires_at"), knownvalue.StringExact(end.Format(time.RFC3339))),
+					statecheck.ExpectKnownValue(validationName, tfjsonpath.New("checks").AtSliceIndex(8).AtMapKey("status"), knownvalue.StringExact("passed")),
+				},
+			},
+		},
+	})
 }

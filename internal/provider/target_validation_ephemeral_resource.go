@@ -56,6 +56,8 @@ func ephemeralAttributes(in map[string]dsschema.Attribute) (map[string]schema.At
 		switch a := a.(type) {
 		case dsschema.StringAttribute:
 			out[name] = schema.StringAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive, MarkdownDescription: a.MarkdownDescription, Validators: a.Validators}
+		case dsschema.Int64Attribute:
+			out[name] = schema.Int64Attribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive, MarkdownDescription: a.MarkdownDescription, Validators: a.Validators}
 		case dsschema.BoolAttribute:
 			out[name] = schema.BoolAttribute{Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive, MarkdownDescription: a.MarkdownDescription, Validators: a.Validators}
 		case dsschema.SetAttribute:

@@ -108,9 +108,10 @@ func (c *Client) batch(ctx context.Context, op string, items []batchItem) (map[s
 	return answers, nil
 }
 
-// batchWithRetry sends one batch, then again the items Graph throttled, until none is or the
-// retry policy's budget is spent: the policy sees each round as one answer, 429 with the
-// longest Retry-After of its throttled items.
+// batchWithRetry sends one batch, then again the items Graph throttled (and those it did not
+// run, 424, because they depend on one), until none is or the retry policy's budget is spent:
+// the policy sees each round as one answer, 429 with the longest Retry-After of its throttled
+// items.
 func (c *Client) batchWithRetry(ctx context.Context, op string, items []batchItem, answers map[string]batchAnswer) error {
 	pending := items
 	resp, err := c.retry.Send(ctx, "POST /v1.0/$batch ("+op+", "+strconv.Itoa(len(items))+" requests)", func(int) (*http.Response, error) {
@@ -128,11 +129,20 @@ func (c *Client) batchWithRetry(ctx context.Context, op string, items []batchIte
 		round := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody}
 		var again []batchItem
 		var after float64
+		sentAgain := map[string]bool{}
 		for _, it := range pending {
 			a := got[it.id]
 			answers[it.id] = a
+			// An item Graph did not run (424) because the one it depends on was throttled goes
+			// again with that one: else a purge never follows its retried delete.
+			if a.status == http.StatusFailedDependency && sentAgain[it.dependsOn] {
+				again = append(again, it)
+				sentAgain[it.id] = true
+				continue
+			}
 			if retry.Retryable(a.status) {
 				again = append(again, it)
+				sentAgain[it.id] = true
 				round.StatusCode = a.status
 				if s, err := strconv.ParseFloat(a.headers["Retry-After"], 64); err == nil {
 					after = max(after, s)

@@ -178,4 +178,12 @@ func TestDeleteAndPurgeOneRoundTrip(t *testing.T) {
 	if _, live := e.Portal().Application(other.ObjectID); !live {
 		t.Fatal("the application whose delete failed is gone")
 	}
+	// A delete throttled once is sent again, and so is the purge that waited on it.
+	e.Inject(emulator.Fault{Method: "DELETE", PathRegexp: "^/v1.0/applications/", Status: 503, RetryAfter: "0", Times: 1})
+	if delErr, purgeErr := c.DeleteAndPurgeApplication(context.Background(), other.ObjectID); delErr != nil || purgeErr != nil {
+		t.Fatalf("a delete throttled once: %v, %v; want both done", delErr, purgeErr)
+	}
+	if _, live := e.Portal().Application(other.ObjectID); live || len(e.Portal().DeletedApplications()) != 0 {
+		t.Fatal("after a throttled delete the application is still live or restorable")
+	}
 }

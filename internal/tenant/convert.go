@@ -47,6 +47,7 @@ func toApplication(m models.Applicationable) *Application {
 		a.Certificates = append(a.Certificates, Certificate{
 			KeyID: k.GetKeyId().String(), DisplayName: deref(k.GetDisplayName()),
 			Thumbprint: strings.ToUpper(hex.EncodeToString(k.GetCustomKeyIdentifier())),
+			End:        derefTime(k.GetEndDateTime()),
 		})
 	}
 	return a

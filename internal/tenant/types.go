@@ -111,6 +111,7 @@ type Certificate struct {
 	KeyID       string
 	DisplayName string
 	Thumbprint  string
+	End         time.Time // when it stops being accepted
 }
 
 // NewCertificate is a certificate to add to an application: its DER encoding.

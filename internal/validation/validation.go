@@ -32,6 +32,8 @@ const (
 	CheckAdminConsent      = "admin_consent"
 	CheckUserMailbox       = "user_mailbox"
 	CheckExchangeAccess    = "exchange_access"
+	CheckDirectoryRole     = "directory_role"
+	CheckCredentialExpiry  = "credential_expiry"
 )
 
 // Statuses of a check.
@@ -56,6 +58,22 @@ type Input struct {
 	// Required are the application permissions the migration tool needs,
 	// by API label as in the configuration.
 	Required []permissions.Request
+	// DirectoryRoles are role template IDs the app's service principal must hold.
+	DirectoryRoles []string
+	// Directory reads the application and its service principal with the provider's own
+	// credentials; nil when the provider has none (the checks that need it are skipped).
+	Directory Directory
+	// Now is the clock the expiry check goes by; ExpiryWindow how soon an expiry fails it
+	// (default DefaultExpiryWindow).
+	Now          time.Time
+	ExpiryWindow time.Duration
+}
+
+// Directory is what the checks read with the provider's own credentials.
+type Directory interface {
+	FindApplicationByAppID(ctx context.Context, appID string) (*tenant.Application, error)
+	FindServicePrincipal(ctx context.Context, appID string) (*tenant.ServicePrincipal, error)
+	DirectoryRoleAssignments(ctx context.Context, principalID string) ([]tenant.DirectoryRoleAssignment, error)
 }
 
 // adminConsentURL is the app's admin consent page in its tenant.
@@ -88,6 +106,8 @@ type Report struct {
 	TenantDisplayName string
 	UserID            string
 	TokenExpiresAt    time.Time
+	// CredentialExpiresAt is when the validated secret or certificate expires, when known.
+	CredentialExpiresAt time.Time
 	// Permissions by API label: application permissions only, since an
 	// app-only token carries no delegated ones.
 	Granted map[string][]string
@@ -119,7 +139,7 @@ func (r *run) skipRest(names ...string) {
 // returns an error: every failure is a check in the report.
 func Run(ctx context.Context, in Input) Report {
 	r := &run{in: in, report: Report{Granted: map[string][]string{}, Missing: map[string][]string{}, Excess: map[string][]string{}}}
-	rest := []string{CheckTenantExists, CheckClientCredentials, CheckTokenTenant, CheckAdminConsent, CheckUserMailbox, CheckExchangeAccess}
+	rest := []string{CheckTenantExists, CheckClientCredentials, CheckTokenTenant, CheckAdminConsent, CheckUserMailbox, CheckExchangeAccess, CheckDirectoryRole, CheckCredentialExpiry}
 
 	if problems := InputProblems(in.TenantID, in.ClientID, in.EmailAddress); len(problems) > 0 {
 		r.add(Check{Name: CheckInputFormat, Status: Failed, Detail: strings.Join(problems, " "),
@@ -192,6 +212,8 @@ func Run(ctx context.Context, in Input) Report {
 		r.checkUser(ctx, graph, claims.Roles)
 	}
 	r.checkExchange(ctx, cred)
+	r.checkDirectoryRoles(ctx, claims.DirectoryRoles)
+	r.checkCredentialExpiry(ctx)
 	r.report.Valid = !r.failed
 	return r.report
 }

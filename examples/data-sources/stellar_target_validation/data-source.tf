@@ -11,11 +11,11 @@ data "stellar_target_validation" "manual" {
   tenant_id     = "contoso.onmicrosoft.com"
   client_secret = var.client_secret
 
-  # Also require EWS access for a tool that still uses it.
-  required_permissions = [
-    { api = "microsoft_graph", application = ["User.Read.All", "Mail.ReadWrite"] },
-    { api = "exchange_online", application = ["full_access_as_app"] },
-  ]
+  # A tool that manages mailboxes through Exchange Online PowerShell: requires
+  # Exchange.ManageAsApp and the Exchange Administrator role, and fails when the
+  # secret expires within 45 days.
+  permission_set                = "exchange_powershell"
+  credential_expiry_window_days = 45
 
   # Report instead of failing, and decide in a check block.
   fail_on_invalid = false
