@@ -377,7 +377,7 @@ func (run *applyRun) startServicePrincipal(ctx context.Context, appID string) fu
 func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationResourceModel, retired []string) {
 	run.retired = retired
 	objectID := prior.ObjectID.ValueString()
-	reg, err := run.client.ReadRegistration(ctx, objectID, prior.ClientID.ValueString())
+	reg, err := run.client.ReadRegistrationWithRoles(ctx, objectID, prior.ClientID.ValueString(), rolesPrincipal(prior))
 	if err != nil {
 		if errors.Is(err, tenant.ErrNotFound) {
 			run.diags.AddError("The application no longer exists",
@@ -416,7 +416,7 @@ func (run *applyRun) update(ctx context.Context, plan, prior targetRegistrationR
 	run.syncSteps(ctx)
 	var heldRoles []tenant.DirectoryRoleAssignment
 	if reg.ServicePrincipal != nil && (len(run.desired.directoryRoles) > 0 || wantsRoleRead(prior)) {
-		held, err := readDirectoryRoles(ctx, run.client, reg.ServicePrincipal.ObjectID)
+		held, err := heldDirectoryRoles(ctx, run.client, reg)
 		if err != nil {
 			run.fail(ctx, stepDirectoryRole, "Cannot read the service principal's directory roles", err)
 			return

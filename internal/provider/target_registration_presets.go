@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -186,6 +187,28 @@ func wantsRoleRead(m targetRegistrationResourceModel) bool {
 	return len(m.DirectoryRoles.Elements()) > 0
 }
 
+// rolesPrincipal is the service principal whose directory roles a refresh of m reads in its
+// batch, or "" when it reads none.
+func rolesPrincipal(m targetRegistrationResourceModel) string {
+	if !wantsRoleRead(m) {
+		return ""
+	}
+	return m.ServicePrincipalID.ValueString()
+}
+
+// heldDirectoryRoles is the managed roles reg's service principal holds: from the refresh's
+// batch when it read them, else by a read of its own (a service principal state did not
+// know yet: an import, or one made again since).
+func heldDirectoryRoles(ctx context.Context, client *tenant.Client, reg *tenant.Registration) ([]tenant.DirectoryRoleAssignment, error) {
+	switch {
+	case reg.ServicePrincipal == nil:
+		return nil, nil
+	case reg.DirectoryRolesRead:
+		return managedRoles(reg.DirectoryRoles), reg.DirectoryRolesErr
+	}
+	return readDirectoryRoles(ctx, client, reg.ServicePrincipal.ObjectID)
+}
+
 // readDirectoryRoles reads the managed roles the service principal holds.
 func readDirectoryRoles(ctx context.Context, client *tenant.Client, principalID string) ([]tenant.DirectoryRoleAssignment, error) {
 	if principalID == "" {
@@ -215,7 +238,7 @@ func (run *applyRun) reconcileDirectoryRoles(ctx context.Context, principalID st
 	have := roleIDs(held)
 	var assigned, removed []string
 	for _, id := range want {
-		if containsFold(have, id) {
+		if slices.ContainsFunc(have, equalFold(id)) {
 			continue
 		}
 		tflog.Info(ctx, "assigning a directory role to the service principal", map[string]any{"role": roleNames([]string{id}), "principal_id": principalID})
@@ -236,7 +259,7 @@ func (run *applyRun) reconcileDirectoryRoles(ctx context.Context, principalID st
 		assigned = append(assigned, id)
 	}
 	for _, a := range held {
-		if containsFold(want, a.RoleDefinitionID) {
+		if slices.ContainsFunc(want, equalFold(a.RoleDefinitionID)) {
 			continue
 		}
 		if err := run.client.RemoveDirectoryRole(ctx, a.ID); err != nil {
@@ -244,7 +267,7 @@ func (run *applyRun) reconcileDirectoryRoles(ctx context.Context, principalID st
 			run.fail(ctx, stepDirectoryRole, "Cannot remove the "+roleNames([]string{a.RoleDefinitionID})+" role", err)
 			return
 		}
-		have = removeFold(have, a.RoleDefinitionID)
+		have = slices.DeleteFunc(have, equalFold(a.RoleDefinitionID))
 		removed = append(removed, a.RoleDefinitionID)
 	}
 	run.state.DirectoryRoles = roleNameSet(have)
@@ -273,21 +296,7 @@ func (run *applyRun) ensureRoleStep() {
 	run.steps = append(run.steps, stepModel{Name: stepDirectoryRole, Status: statusNotStarted, Detail: "Not started."})
 }
 
-func containsFold(ss []string, s string) bool {
-	for _, x := range ss {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func removeFold(ss []string, s string) []string {
-	out := ss[:0:0]
-	for _, x := range ss {
-		if !strings.EqualFold(x, s) {
-			out = append(out, x)
-		}
-	}
-	return out
+// equalFold matches role template IDs, which Graph writes in either case.
+func equalFold(s string) func(string) bool {
+	return func(x string) bool { return strings.EqualFold(x, s) }
 }

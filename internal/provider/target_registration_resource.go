@@ -507,7 +507,7 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	reg, err := client.ReadRegistration(ctx, state.ObjectID.ValueString(), state.ClientID.ValueString())
+	reg, err := client.ReadRegistrationWithRoles(ctx, state.ObjectID.ValueString(), state.ClientID.ValueString(), rolesPrincipal(state))
 	if errors.Is(err, tenant.ErrNotFound) {
 		if r.awaitingPurge(ctx, client, state, resp) {
 			return
@@ -531,7 +531,7 @@ func (r *TargetRegistrationResource) Read(ctx context.Context, req resource.Read
 	case reg.ServicePrincipal == nil:
 		newState.DirectoryRoles = roleNameSet(nil)
 	case wantsRoleRead(state):
-		held, err := readDirectoryRoles(ctx, client, reg.ServicePrincipal.ObjectID)
+		held, err := heldDirectoryRoles(ctx, client, reg)
 		switch {
 		case err != nil && state.DirectoryRoles.IsNull() && errors.Is(err, tenant.ErrForbidden):
 			// An import by a provider that may not read roles: the registration is still

@@ -34,14 +34,19 @@ func (c *Client) DirectoryRoleAssignments(ctx context.Context, principalID strin
 	if err != nil {
 		return nil, mapError(op, err)
 	}
+	return tenantWide(res.GetValue()), nil
+}
+
+// tenantWide keeps the assignments whose scope is the whole tenant ("/"): those are the ones
+// a migration tool's role needs.
+func tenantWide(ms []models.UnifiedRoleAssignmentable) []DirectoryRoleAssignment {
 	var out []DirectoryRoleAssignment
-	for _, m := range res.GetValue() {
-		a := toRoleAssignment(m)
-		if a.DirectoryScopeID == "/" {
+	for _, m := range ms {
+		if a := toRoleAssignment(m); a.DirectoryScopeID == "/" {
 			out = append(out, a)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // AssignDirectoryRole gives the principal a directory role tenant-wide (directoryScopeId

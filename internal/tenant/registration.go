@@ -17,6 +17,14 @@ import (
 // trip: the service principal and its relations are addressed by the appId key,
 // /servicePrincipals(appId='…'). Without it the application is read first for its appId.
 func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (*Registration, error) {
+	return c.ReadRegistrationWithRoles(ctx, objectID, appID, "")
+}
+
+// ReadRegistrationWithRoles is ReadRegistration that also reads, in the same round trip, the
+// tenant-wide directory roles held by principalID (the service principal's object ID state
+// holds). Registration.DirectoryRolesRead says whether they were read: not when principalID
+// is empty or is no longer the application's service principal.
+func (c *Client) ReadRegistrationWithRoles(ctx context.Context, objectID, appID, principalID string) (*Registration, error) {
 	const op = "ReadRegistration"
 	if appID == "" {
 		app, err := c.GetApplication(ctx, objectID)
@@ -26,12 +34,20 @@ func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (
 		appID = app.AppID
 	}
 	sp := spByAppID(appID)
-	answers, err := c.batch(ctx, op, []batchItem{
+	items := []batchItem{
 		{id: "application", method: "GET", url: "/applications/" + url.PathEscape(objectID) + "?$select=" + strings.Join(appSelect, ",")},
 		{id: "servicePrincipal", method: "GET", url: sp + "?$select=" + strings.Join(spSelect, ",")},
 		{id: "assignments", method: "GET", url: sp + "/appRoleAssignments"},
 		{id: "grants", method: "GET", url: sp + "/oauth2PermissionGrants"},
-	})
+	}
+	if principalID != "" {
+		if _, err := parseGUID("principalId", principalID); err != nil {
+			return nil, mapError(op, err)
+		}
+		items = append(items, batchItem{id: "directoryRoles", method: "GET",
+			url: "/roleManagement/directory/roleAssignments?$filter=" + url.QueryEscape(*eq("principalId", principalID))})
+	}
+	answers, err := c.batch(ctx, op, items)
 	if err != nil {
 		return nil, mapError(op, err)
 	}
@@ -46,7 +62,7 @@ func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (
 	if !strings.EqualFold(reg.Application.AppID, appID) {
 		// State named another app's client ID (an import typo, a hand edit): read again by
 		// the application's own.
-		return c.ReadRegistration(ctx, objectID, reg.Application.AppID)
+		return c.ReadRegistrationWithRoles(ctx, objectID, reg.Application.AppID, principalID)
 	}
 	spAnswer := answers["servicePrincipal"]
 	if err := spAnswer.err(op); errors.Is(err, ErrNotFound) {
@@ -65,7 +81,26 @@ func (c *Client) ReadRegistration(ctx context.Context, objectID, appID string) (
 	if reg.Grants, err = c.batchGrants(ctx, answers["grants"], reg.ServicePrincipal.ObjectID); err != nil {
 		return nil, err
 	}
+	if principalID != "" && strings.EqualFold(principalID, reg.ServicePrincipal.ObjectID) {
+		// An error here is the roles' alone (a provider that may not read role assignments):
+		// the rest of the registration still reads.
+		reg.DirectoryRoles, reg.DirectoryRolesErr = batchRoleAssignments(answers["directoryRoles"])
+		reg.DirectoryRolesRead = true
+	}
 	return reg, nil
+}
+
+// batchRoleAssignments reads the directoryRoles item: the tenant-wide assignments.
+func batchRoleAssignments(a batchAnswer) ([]DirectoryRoleAssignment, error) {
+	const op = "DirectoryRoleAssignments"
+	if err := a.err(op); err != nil {
+		return nil, err
+	}
+	res, err := parse[models.UnifiedRoleAssignmentCollectionResponseable](a, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		return nil, err
+	}
+	return tenantWide(res.GetValue()), nil
 }
 
 // batchAssignments reads the assignments item; a list longer than one page is read again by

@@ -97,6 +97,11 @@ type Registration struct {
 	ServicePrincipal *ServicePrincipal
 	Assignments      []AppRoleAssignment
 	Grants           []DelegatedGrant
+	// DirectoryRoles are the service principal's tenant-wide directory roles, when
+	// DirectoryRolesRead (ReadRegistrationWithRoles); DirectoryRolesErr is why that read failed.
+	DirectoryRoles     []DirectoryRoleAssignment
+	DirectoryRolesRead bool
+	DirectoryRolesErr  error
 }
 
 // Consent types of a DelegatedGrant.
